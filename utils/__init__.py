@@ -1,0 +1,16 @@
+"""Helper package for the four notebooks: all the project's logic lives here, one module per concern.
+
+    models     Step 0: fetch, convert, build and verify the student and judge models
+    tasks      the two question sets, the prompt, and the answer parser
+    sds        reading Synthetic Data Studio exports
+    data       Step 1: filtering funnel, deduplication, seeded split, data card
+    demo_data  the seeded generator of the embedded demo SDS exports
+    chat       rendering one record into the chat the student sees (train and serve alike)
+    train      Step 2: LoRA / QLoRA fine-tuning, resume, merge, training card
+    inference  Step 3: batched, resumable generation (transformers or vLLM)
+    judge      Step 3: reference and LLM pairwise judges
+    metrics    Step 3: win rates, bootstrap intervals, teacher agreement
+    report     Step 3: metrics.json, tables and plots
+    pipeline   headless runner of the notebooks (python -m utils.pipeline)
+    io         atomic JSON writes, hashes and run metadata
+"""
