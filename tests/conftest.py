@@ -1,0 +1,8 @@
+"""Test setup shared by every test file: makes the project importable as `utils` and `Config`."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))

@@ -1,0 +1,45 @@
+"""The headless runner: validation before work, a real run on `tiny`, and failure reporting."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from Config.Config import PROJECT_ROOT
+from utils import pipeline
+
+
+def run(*args, timeout=600):
+    return subprocess.run([sys.executable, "-m", "utils.pipeline", *args], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_wrong_set_key_fails_fast_with_the_valid_keys(tmp_path):
+    done = run("--profile", "tiny", "--set", "LORA_RANK=8", "--run-dir", str(tmp_path))
+    assert done.returncode == 2
+    assert "Unknown Config key 'LORA_RANK'" in done.stderr and "LORA_R" in done.stderr
+    assert not list(tmp_path.iterdir())  # nothing ran
+
+
+def test_bad_steps_are_refused():
+    with pytest.raises(Exception, match="valid steps are 0, 1, 2, 3"):
+        pipeline.parse_steps("0,5")
+
+
+def test_step0_on_tiny_keeps_the_executed_notebook(tmp_path):
+    done = run("--profile", "tiny", "--steps", "0", "--run-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "0_Setup_Models.ipynb").exists()
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert saved["profile"] == "tiny" and saved["versions"]["torch"]
+    assert "Summary" in done.stdout and "student: tiny" in done.stdout
+
+
+def test_a_failing_cell_stops_the_run_with_its_error(tmp_path):
+    # a local student folder that does not exist makes Step 0 raise inside the notebook
+    done = run("--profile", "tiny", "--steps", "0", "--set", f"STUDENT_MODEL={tmp_path}/missing",
+               "--run-dir", str(tmp_path / "run"))
+    assert done.returncode == 1
+    assert "Step 0 (0_Setup_Models.ipynb) failed in cell" in done.stderr
+    assert "ModelSetupError" in done.stderr and "does not exist" in done.stderr

@@ -1,0 +1,148 @@
+"""Headless runner: execute the four notebooks in order with papermill, the way a job or CI does.
+
+    python -m utils.pipeline [--profile tiny|demo|amp|auto] [--steps 0,1,2,3]
+                             [--set KEY=VALUE ...] [--run-dir DIR]
+
+Each step's executed notebook is kept in the run directory (default `runs/<time>-<profile>/`)
+beside the resolved `config.json`. The Config is validated before anything runs, so a wrong key
+fails in a second. The first failing cell stops the run with its error and a non-zero exit; the
+run ends with a summary of steps, seconds and key outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Optional
+
+from Config.Config import PROJECT_ROOT, Config, ConfigError, load_config, parse_set_args
+from utils.io import library_versions, read_json, write_json
+
+NOTEBOOKS = {
+    0: "0_Setup_Models.ipynb",
+    1: "1_Data_Preparation.ipynb",
+    2: "2_Finetune_LoRA.ipynb",
+    3: "3_Inference_Evaluation.ipynb",
+}
+
+
+class StepFailed(RuntimeError):
+    """A notebook cell raised; the message carries the step, the cell and the error."""
+
+
+def parse_steps(text: str) -> list[int]:
+    try:
+        steps = sorted({int(s) for s in text.split(",") if s.strip()})
+    except ValueError:
+        raise ConfigError(f"--steps expects numbers such as 0,1,2,3; got {text!r}") from None
+    bad = [s for s in steps if s not in NOTEBOOKS]
+    if bad or not steps:
+        raise ConfigError(f"--steps: valid steps are {', '.join(map(str, NOTEBOOKS))}; got {text!r}")
+    return steps
+
+
+def run_step(step: int, profile: str, overrides: dict[str, Any], run_dir: Path) -> float:
+    """Execute one notebook with papermill; raise StepFailed with the failing cell's error."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    name = NOTEBOOKS[step]
+    out = run_dir / name
+    start = time.time()
+    try:
+        pm.execute_notebook(
+            str(PROJECT_ROOT / name), str(out),
+            parameters={"PROFILE": profile, "OVERRIDES": overrides},
+            cwd=str(PROJECT_ROOT), kernel_name="python3", progress_bar={"desc": f"Step {step} {name}"},
+            log_output=False, request_save_on_cell_execute=True,
+        )
+    except PapermillExecutionError as err:
+        trace = "\n".join(err.traceback[-6:]) if err.traceback else ""
+        raise StepFailed(
+            f"Step {step} ({name}) failed in cell {err.exec_count}: {err.ename}: {err.evalue}\n"
+            f"{_strip_ansi(trace)}\nThe executed notebook with all outputs so far: {out}"
+        ) from None
+    return time.time() - start
+
+
+def key_outputs(cfg: Config, step: int) -> str:
+    """A one-line digest of what a step produced, read from the files it wrote."""
+    try:
+        if step == 0:
+            report = read_json(cfg.models_dir / "setup_report.json")
+            return "; ".join(f"{m['role']}: {m['source']}" for m in report["models"])
+        if step == 1:
+            card = read_json(cfg.data_dir / "data_card.json")
+            split = card.get("split", {})
+            return ", ".join(f"{t}: {v.get('train')} train / {v.get('eval')} eval" for t, v in split.items())
+        if step == 2:
+            from utils.train import merged_dir
+
+            card = read_json(merged_dir(cfg) / "training_card.json")
+            return (f"{merged_dir(cfg).name}: dev loss {card.get('first_dev_loss')} -> "
+                    f"{card.get('final_dev_loss')}, {card.get('wall_seconds')} s")
+        if step == 3:
+            s = read_json(cfg.results_dir / "metrics.json")["summary"]
+            lo, hi = s.get("adjusted_win_rate_ci95") or (None, None)
+            return (f"adjusted win rate {s.get('adjusted_win_rate'):.3f} "
+                    f"[{lo:.3f}, {hi:.3f}], teacher agreement {s.get('teacher_agreement')}")
+    except Exception as err:  # a digest must never hide the real result
+        return f"(no summary: {type(err).__name__})"
+    return ""
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m utils.pipeline", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", default=None, help="tiny, demo, amp or auto (default: $KD_PROFILE or auto)")
+    parser.add_argument("--steps", default="0,1,2,3", help="comma list of steps to run (default 0,1,2,3)")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one Config value; repeatable")
+    parser.add_argument("--run-dir", default=None, help="where executed notebooks go (default runs/<time>-<profile>)")
+    args = parser.parse_args(argv)
+
+    try:
+        overrides = parse_set_args(args.sets)
+        cfg = load_config(args.profile, overrides)
+        steps = parse_steps(args.steps)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    run_dir = Path(args.run_dir) if args.run_dir else (
+        PROJECT_ROOT / "runs" / f"{datetime.now():%Y%m%d-%H%M%S}-{cfg.PROFILE}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json(run_dir / "config.json", {"profile": cfg.PROFILE, "overrides": overrides,
+                                         "config": cfg.to_dict(), "versions": library_versions()})
+    print(f"Profile {cfg.PROFILE}, steps {steps}, run directory {run_dir}")
+
+    timings: list[tuple[int, float, str]] = []
+    for step in steps:
+        try:
+            seconds = run_step(step, cfg.PROFILE, overrides, run_dir)
+        except StepFailed as err:
+            print(f"\nFAILED: {err}", file=sys.stderr)
+            _print_summary(timings, run_dir)
+            return 1
+        timings.append((step, seconds, key_outputs(cfg, step)))
+        print(f"Step {step} done in {seconds:.1f} s")
+    _print_summary(timings, run_dir)
+    return 0
+
+
+def _print_summary(timings: list[tuple[int, float, str]], run_dir: Path) -> None:
+    print("\nSummary")
+    for step, seconds, digest in timings:
+        print(f"  step {step} {NOTEBOOKS[step]:<30} {seconds:7.1f} s  {digest}")
+    print(f"  total {sum(t[1] for t in timings):.1f} s; executed notebooks in {run_dir}")
+
+
+def _strip_ansi(text: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
