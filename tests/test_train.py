@@ -1,0 +1,119 @@
+"""Step 2: loss on the answer only, resume after an interruption, a faithful merge, DDP on CPU."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from Config.Config import PROJECT_ROOT, load_config
+from utils import models, train
+from utils.chat import IGNORE_INDEX, render_prompt, tokenize_example
+from utils.io import write_json
+from utils.runtime import prepare
+from utils.tasks import build_prompt, format_answers, questions
+
+
+def _records(n: int) -> list[dict]:
+    out = []
+    for i in range(n):
+        kind = ("vendor", "customer")[i % 2]
+        comment = f"Impala daemon on host{i} crashed with OutOfMemoryError after upgrade to 7.1.{i % 9}."
+        answers = {q.number: (q.low + i % 2 if q.kind != "TEXT" else f"Impala crash {i}") for q in questions(kind)}
+        out.append({"id": f"{kind}-{i:03d}", "type": kind, "Comment": comment,
+                    "Prompt": build_prompt(comment, kind, style="compact"),
+                    "Completion": format_answers(answers, kind)})
+    return out
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("train")
+    write_json(root / "data" / train.TRAIN_FILE, _records(20))
+    models.setup_model(load_config("tiny"))  # the shared tiny student under models/
+    return root
+
+
+def cfg_for(workdir, **extra):
+    values = {"DATA_DIR": str(workdir / "data"), "TMP_DIR": str(workdir / "tmp"), "MAX_STEPS": 4,
+              "SAVE_STEPS": 2, "EVAL_STEPS": 2, "BATCH_SIZE": 4, "DTYPE": "float32"}
+    return load_config("tiny", values | extra)
+
+
+def test_loss_only_on_the_answer_and_its_end_of_turn(workdir):
+    cfg = cfg_for(workdir)
+    runtime = prepare(cfg)
+    model, tok = train.load_student_with_lora(cfg, runtime, "hf")
+    data = train.load_training_data(cfg, tok)
+    trainer = train.build_trainer(cfg, model, tok, data, runtime, workdir / "ckpt-mask")
+    batch = next(iter(trainer.get_train_dataloader()))  # the real, padded, collated batch
+    eot = tok.convert_tokens_to_ids("<|im_end|>")
+    for ids, labels, mask in zip(batch["input_ids"].tolist(), batch["labels"].tolist(), batch["attention_mask"].tolist()):
+        length = sum(mask)
+        carried = [i for i, label in enumerate(labels) if label != IGNORE_INDEX]
+        assert carried, "an example without loss"
+        assert carried == list(range(carried[0], length)), "loss must cover exactly the answer"
+        assert labels[length - 1] == eot, "the end-of-turn token must carry loss"
+        assert all(label == IGNORE_INDEX for label in labels[length:]), "padding must not carry loss"
+        prompt_text = tok.decode(ids[:carried[0]])
+        assert prompt_text.endswith("<|im_start|>assistant\n")
+        assert "Questions:" in prompt_text and "Questions:" not in tok.decode(ids[carried[0]:length])
+
+
+def test_training_prompt_is_the_inference_prompt(workdir):
+    cfg = cfg_for(workdir)
+    tok = models.load_tokenizer(models.model_dir(cfg), cfg)
+    rec = _records(1)[0]
+    ex = tokenize_example(tok, rec["Prompt"], rec["Completion"], cfg.system_prompt)
+    served = tok(render_prompt(tok, rec["Prompt"], cfg.system_prompt), add_special_tokens=False)["input_ids"]
+    assert ex["input_ids"][: ex["prompt_tokens"]] == served
+
+
+def test_interrupted_run_resumes_and_merge_matches_adapter(workdir):
+    from transformers import TrainerCallback
+
+    cfg = cfg_for(workdir)
+
+    class Interrupt(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            if state.global_step == 3:
+                raise KeyboardInterrupt  # as if the kernel were stopped after checkpoint-2
+
+    runtime = prepare(cfg)
+    model, tok = train.load_student_with_lora(cfg, runtime, "hf")
+    data = train.load_training_data(cfg, tok)
+    trainer = train.build_trainer(cfg, model, tok, data, runtime, train.checkpoints_dir(cfg))
+    trainer.add_callback(Interrupt())
+    with pytest.raises(KeyboardInterrupt):
+        train.train(cfg, trainer, data)
+    assert (train.checkpoints_dir(cfg) / "checkpoint-2").is_dir()
+    assert not train.merged_dir(cfg).exists(), "an interrupted run must not leave a merged folder"
+
+    result = train.train(cfg)  # a fresh start of Step 2 continues from the checkpoint
+    card = result.card
+    assert card["resumed_from"].endswith("checkpoint-2") and card["optimizer_steps"] == 4
+    assert card["merge_max_logit_diff"] < 1e-3
+    merged = train.merged_dir(cfg)
+    assert merged.name == "merged_AllComments_Clean_Train_r8_a16_d0.0"
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "chat_template.jinja",
+                 "generation_config.json", "training_card.json", models.MARKER):
+        assert (merged / name).exists(), name
+    assert json.loads((merged / "generation_config.json").read_text())["eos_token_id"] == tok.convert_tokens_to_ids("<|im_end|>")
+
+    again = train.train(cfg)  # complete for these data and settings: nothing is retrained
+    assert again.skipped
+
+
+@pytest.mark.slow
+def test_two_process_cpu_launch(workdir):
+    tmp = workdir / "ddp"
+    # On a machine without GPUs this is DDP over gloo: accelerate starts the two processes with
+    # torchrun and each picks the CPU. (accelerate 1.15's `--cpu` flag starts several processes
+    # only through an MPI hostfile, so it is not the launcher here.)
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+           "-m", "utils.train", "--profile", "tiny", "--set", f"DATA_DIR={workdir / 'data'}",
+           "--set", f"TMP_DIR={tmp}", "--set", "MAX_STEPS=2", "--set", "EVAL_STEPS=2", "--set", "SAVE_STEPS=2"]
+    done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    card = json.loads((tmp / "merged_AllComments_Clean_Train_r8_a16_d0.0" / "training_card.json").read_text())
+    assert card["processes"] == 2 and card["optimizer_steps"] == 2

@@ -1,0 +1,460 @@
+"""Step 2: LoRA / QLoRA fine-tuning of the student, resumable, merged and checked.
+
+    python -m utils.train --profile tiny [--set KEY=VALUE ...]
+    accelerate launch --multi_gpu --num_processes 2 -m utils.train --profile tiny  # DDP (gloo on CPU)
+    accelerate launch --config_file Config/accelerate_fsdp.yaml -m utils.train   # FSDP on GPUs
+
+Backends: unsloth when CUDA and unsloth are present (TRAIN_BACKEND=auto), else transformers + peft
++ trl; 4-bit QLoRA through bitsandbytes with LOAD_IN_4BIT. Checkpoints go to
+`tmp/checkpoints_<run>/` every SAVE_STEPS; running again resumes from the last one unless
+RESTART_TRAINING. The adapter is merged into the 16-bit base (never a 4-bit one) and written to
+`tmp/merged_<train file stem>_r<r>_a<alpha>_d<dropout>/`, built beside and renamed into place, with a
+`training_card.json` (config, data hashes, seed, versions, loss curves, wall time, tokens/s, memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import resource
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from Config.Config import Config, load_config, parse_set_args
+from utils.chat import render_prompt, tokenize_example
+from utils.io import file_sha256, library_versions, read_json, write_json
+from utils.models import MARKER, load_tokenizer, model_dir
+from utils.runtime import Runtime, prepare
+
+TRAIN_FILE = "AllComments_Clean_Train.json"
+LLAMA_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+# Settings that change what is learned: a checkpoint made under other values is not resumed.
+FINGERPRINT_KEYS = (
+    "STUDENT_MODEL", "SEED", "LORA_R", "LORA_ALPHA", "LORA_DROPOUT", "LORA_TARGET_MODULES",
+    "LEARNING_RATE", "LR_SCHEDULER", "WARMUP_RATIO", "NUM_EPOCHS", "MAX_STEPS", "BATCH_SIZE",
+    "GRAD_ACCUM", "MAX_LENGTH", "DEV_FRACTION", "LOAD_IN_4BIT", "SYSTEM_PROMPT", "VENDOR_NAME",
+)
+
+
+# ------------------------------------------------------------------------------ names and places
+def run_name(cfg: Config) -> str:
+    return f"{Path(TRAIN_FILE).stem}_r{cfg.LORA_R}_a{cfg.LORA_ALPHA}_d{cfg.LORA_DROPOUT}"
+
+
+def merged_dir(cfg: Config) -> Path:
+    """Where the merged student lives: tmp/merged_<train stem>_r<r>_a<alpha>_d<dropout>."""
+    return cfg.tmp_dir / f"merged_{run_name(cfg)}"
+
+
+def adapter_dir(cfg: Config) -> Path:
+    return cfg.tmp_dir / f"adapter_{run_name(cfg)}"
+
+
+def checkpoints_dir(cfg: Config) -> Path:
+    return cfg.tmp_dir / f"checkpoints_{run_name(cfg)}"
+
+
+def fingerprint(cfg: Config, data_hash: str) -> str:
+    """A short hash of the data and of every setting that changes what is learned."""
+    payload = {k: getattr(cfg, k) for k in FINGERPRINT_KEYS} | {"data": data_hash}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+# ------------------------------------------------------------------------------ data
+@dataclass
+class TrainingData:
+    train: object  # datasets.Dataset with input_ids, labels
+    dev: object
+    records: int
+    dropped_too_long: int
+    data_file: Path
+    data_hash: str
+    tokens: int  # all tokens of the train split (prompt + answer), for tokens/s
+
+
+def load_training_data(cfg: Config, tokenizer) -> TrainingData:
+    """Tokenize the clean training file and split it (seeded) into train and dev."""
+    from datasets import Dataset
+
+    path = cfg.data_dir / TRAIN_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: run Step 1 (1_Data_Preparation.ipynb) first.")
+    records = read_json(path)
+    rows, too_long = [], 0
+    for rec in records:
+        ex = tokenize_example(tokenizer, rec["Prompt"], rec["Completion"], cfg.system_prompt)
+        if len(ex["input_ids"]) > cfg.MAX_LENGTH:
+            too_long += 1  # never cut an answer short: a cut answer teaches the wrong ending
+            continue
+        rows.append({"id": rec["id"], "input_ids": ex["input_ids"], "labels": ex["labels"]})
+    if too_long:
+        print(f"Dropped {too_long} of {len(records)} records longer than MAX_LENGTH={cfg.MAX_LENGTH} tokens.")
+    order = list(range(len(rows)))
+    random.Random(cfg.SEED).shuffle(order)
+    n_dev = max(1, round(len(rows) * cfg.DEV_FRACTION))
+    if len(rows) - n_dev < 1:
+        raise ValueError(f"{path} holds {len(rows)} usable records: too few to hold out a dev set.")
+    dev = [rows[i] for i in order[:n_dev]]
+    train = [rows[i] for i in order[n_dev:]]
+    return TrainingData(
+        train=Dataset.from_list(train), dev=Dataset.from_list(dev), records=len(records),
+        dropped_too_long=too_long, data_file=path, data_hash=file_sha256(path),
+        tokens=sum(len(r["input_ids"]) for r in train),
+    )
+
+
+# ------------------------------------------------------------------------------ model
+def select_backend(cfg: Config, runtime: Runtime) -> str:
+    """unsloth on CUDA when installed (or asked for), else transformers + peft + trl."""
+    import importlib.util
+
+    has_unsloth = runtime.on_gpu and importlib.util.find_spec("unsloth") is not None
+    if cfg.TRAIN_BACKEND == "unsloth" and not has_unsloth:
+        raise RuntimeError("TRAIN_BACKEND='unsloth' needs a CUDA GPU and `pip install -r requirements-gpu.txt`.")
+    if cfg.TRAIN_BACKEND == "hf" or not has_unsloth:
+        return "hf"
+    return "unsloth"
+
+
+def target_modules(cfg: Config, backend: str):
+    if cfg.LORA_TARGET_MODULES == "all-linear":
+        return LLAMA_LINEAR if backend == "unsloth" else "all-linear"
+    return [m.strip() for m in cfg.LORA_TARGET_MODULES.split(",") if m.strip()]
+
+
+def load_student_with_lora(cfg: Config, runtime: Runtime, backend: str):
+    """The base student with fresh LoRA adapters; 4-bit base when LOAD_IN_4BIT."""
+    folder = model_dir(cfg, "student")
+    if backend == "unsloth":
+        from unsloth import FastLanguageModel  # must come before trl/peft patch points
+
+        model, tokenizer = FastLanguageModel.from_pretrained(
+            model_name=str(folder), max_seq_length=cfg.MAX_LENGTH, dtype=runtime.dtype,
+            load_in_4bit=cfg.LOAD_IN_4BIT,
+        )
+        model = FastLanguageModel.get_peft_model(
+            model, r=cfg.LORA_R, lora_alpha=cfg.LORA_ALPHA, lora_dropout=cfg.LORA_DROPOUT,
+            target_modules=target_modules(cfg, backend), bias="none", random_state=cfg.SEED,
+            use_gradient_checkpointing="unsloth" if cfg.GRADIENT_CHECKPOINTING else False,
+        )
+        return model, load_tokenizer(folder, cfg)
+
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    kwargs = {"dtype": runtime.dtype, "trust_remote_code": cfg.TRUST_REMOTE_CODE}
+    if cfg.LOAD_IN_4BIT:
+        if not runtime.on_gpu:
+            raise RuntimeError("LOAD_IN_4BIT needs a CUDA GPU (bitsandbytes); set LOAD_IN_4BIT=False on CPU.")
+        from transformers import BitsAndBytesConfig
+
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=runtime.dtype,
+        )
+    if runtime.on_gpu:
+        from accelerate import PartialState
+
+        kwargs["device_map"] = {"": PartialState().process_index}
+    model = AutoModelForCausalLM.from_pretrained(folder, **kwargs)
+    if cfg.LOAD_IN_4BIT:
+        from peft import prepare_model_for_kbit_training
+
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=cfg.GRADIENT_CHECKPOINTING)
+    lora = LoraConfig(
+        r=cfg.LORA_R, lora_alpha=cfg.LORA_ALPHA, lora_dropout=cfg.LORA_DROPOUT,
+        target_modules=target_modules(cfg, backend), bias="none", task_type="CAUSAL_LM",
+    )
+    model = get_peft_model(model, lora)
+    return model, load_tokenizer(folder, cfg)
+
+
+def trainable_parameters(model) -> dict:
+    trainable, total = model.get_nb_trainable_parameters()
+    return {"trainable": trainable, "total": total, "share": trainable / total}
+
+
+# ------------------------------------------------------------------------------ training
+def _tokens_callback(start_tokens: int):
+    from transformers import TrainerCallback
+
+    class TokensPerSecond(TrainerCallback):
+        """Adds tokens/s (all tokens, prompt and answer, seen by this process) to the logs."""
+
+        def on_train_begin(self, args, state, control, **kw):
+            self.t0, self.n0 = time.time(), state.num_input_tokens_seen or start_tokens
+
+        def on_log(self, args, state, control, logs=None, **kw):
+            if logs is not None and state.num_input_tokens_seen:
+                elapsed = max(time.time() - self.t0, 1e-9)
+                logs["tokens_per_s"] = round((state.num_input_tokens_seen - self.n0) / elapsed, 1)
+
+    return TokensPerSecond()
+
+
+def build_trainer(cfg: Config, model, tokenizer, data: TrainingData, runtime: Runtime, out: Path):
+    from trl import SFTConfig, SFTTrainer
+
+    args = SFTConfig(
+        output_dir=str(out),
+        seed=cfg.SEED,
+        data_seed=cfg.SEED,
+        learning_rate=cfg.LEARNING_RATE,
+        lr_scheduler_type=cfg.LR_SCHEDULER,
+        warmup_steps=cfg.WARMUP_RATIO,  # a float below 1 is a ratio of the total steps
+        num_train_epochs=cfg.NUM_EPOCHS,
+        max_steps=cfg.MAX_STEPS,
+        per_device_train_batch_size=cfg.BATCH_SIZE,
+        per_device_eval_batch_size=max(cfg.BATCH_SIZE, 4),
+        gradient_accumulation_steps=cfg.GRAD_ACCUM,
+        activation_checkpointing=cfg.GRADIENT_CHECKPOINTING,
+        eval_strategy="steps",
+        eval_steps=cfg.EVAL_STEPS,
+        save_strategy="steps",
+        save_steps=cfg.SAVE_STEPS,
+        save_total_limit=cfg.SAVE_TOTAL_LIMIT,
+        logging_steps=cfg.LOGGING_STEPS,
+        bf16=runtime.dtype_name == "bfloat16",
+        fp16=runtime.dtype_name == "float16",
+        use_cpu=not runtime.on_gpu,
+        train_sampling_strategy="group_by_length" if cfg.GROUP_BY_LENGTH else "random",
+        include_num_input_tokens_seen="all",
+        max_length=None,  # examples were measured already; longer ones were dropped, not cut
+        report_to=[],
+        dataloader_num_workers=0,
+        disable_tqdm=False,
+    )
+    return SFTTrainer(
+        model=model, args=args, train_dataset=data.train, eval_dataset=data.dev,
+        processing_class=tokenizer, callbacks=[_tokens_callback(0)],
+    )
+
+
+def last_checkpoint(cfg: Config, fp: str) -> Optional[str]:
+    """The newest checkpoint of this same run (same data and settings), if any."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    ckpts = checkpoints_dir(cfg)
+    stamp = ckpts / "run_fingerprint.json"
+    if not ckpts.exists():
+        return None
+    if cfg.RESTART_TRAINING or not stamp.exists() or read_json(stamp).get("fingerprint") != fp:
+        return None
+    return get_last_checkpoint(str(ckpts))
+
+
+@dataclass
+class TrainResult:
+    merged: Path
+    card: dict
+    log_history: list = field(default_factory=list)
+    skipped: bool = False
+
+
+def is_complete(cfg: Config, fp: str) -> bool:
+    """The merged model of this exact run is already there and marked complete."""
+    card = merged_dir(cfg) / "training_card.json"
+    return (merged_dir(cfg) / MARKER).exists() and card.exists() and read_json(card).get("fingerprint") == fp
+
+
+def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> TrainResult:
+    """Train (resuming when possible), save the adapter, merge, check, and write the card.
+
+    The notebook builds the trainer itself to show its parts; `python -m utils.train` does not.
+    """
+    from accelerate import PartialState
+
+    state = PartialState()
+    runtime = prepare(cfg)
+    if trainer is None:
+        backend = select_backend(cfg, runtime)
+        model, tokenizer = load_student_with_lora(cfg, runtime, backend)
+        data = load_training_data(cfg, tokenizer)
+        trainer = build_trainer(cfg, model, tokenizer, data, runtime, checkpoints_dir(cfg))
+    fp = fingerprint(cfg, data.data_hash)
+    if is_complete(cfg, fp) and not cfg.RESTART_TRAINING:
+        card = read_json(merged_dir(cfg) / "training_card.json")
+        print(f"{merged_dir(cfg)} is complete for these data and settings; nothing to do "
+              "(set RESTART_TRAINING=True to train again).")
+        return TrainResult(merged_dir(cfg), card, card.get("log_history", []), skipped=True)
+
+    resume = last_checkpoint(cfg, fp)
+    if state.is_main_process:
+        if resume is None and checkpoints_dir(cfg).exists():
+            shutil.rmtree(checkpoints_dir(cfg))  # other settings or a restart: start clean
+        write_json(checkpoints_dir(cfg) / "run_fingerprint.json", {"fingerprint": fp})
+    state.wait_for_everyone()
+    print(f"Resuming from {resume}" if resume else "Training from the start")
+
+    start = time.time()
+    first_dev = None
+    if resume is None:
+        first_dev = trainer.evaluate()["eval_loss"]  # the dev loss before any update
+    trainer.train(resume_from_checkpoint=resume)
+    wall = time.time() - start
+    final_dev = trainer.evaluate()["eval_loss"]
+    history = trainer.state.log_history
+    if first_dev is None:  # resumed: the first evaluation is in the checkpoint's history
+        first_dev = next((h["eval_loss"] for h in history if "eval_loss" in h), None)
+
+    result = None
+    if state.is_main_process:
+        adapter = adapter_dir(cfg)
+        trainer.model.save_pretrained(adapter)
+        trainer.processing_class.save_pretrained(adapter)
+        merged = merge_adapter(cfg, adapter, runtime)
+        max_diff = compare_merged(cfg, adapter, merged, data)
+        tokens_seen = trainer.state.num_input_tokens_seen or 0
+        card = {
+            "run": run_name(cfg),
+            "fingerprint": fp,
+            "backend": select_backend(cfg, runtime),
+            "device": runtime.device,
+            "dtype": runtime.dtype_name,
+            "processes": state.num_processes,
+            "data_file": str(data.data_file),
+            "data_sha256": data.data_hash,
+            "records": data.records,
+            "train_examples": len(data.train),
+            "dev_examples": len(data.dev),
+            "dropped_too_long": data.dropped_too_long,
+            "seed": cfg.SEED,
+            "trainable_parameters": trainable_parameters(trainer.model),
+            "optimizer_steps": trainer.state.global_step,
+            "resumed_from": resume,
+            "first_dev_loss": _round(first_dev),
+            "final_dev_loss": _round(final_dev),
+            "dev_loss_ratio": _round(final_dev / first_dev) if first_dev else None,
+            "wall_seconds": round(wall, 1),
+            "tokens_seen": tokens_seen,
+            "tokens_per_second": round(tokens_seen / wall, 1) if wall else None,
+            "peak_memory_mb": peak_memory_mb(runtime),
+            "merge_max_logit_diff": _round(max_diff, 6),
+            "log_history": history,
+            "config": cfg.to_dict(),
+            "versions": library_versions(),
+        }
+        write_json(merged / "training_card.json", card)
+        write_json(merged / MARKER, {"source": "merged", "run": run_name(cfg), "fingerprint": fp})
+        result = TrainResult(merged, card, history)
+    state.wait_for_everyone()
+    return result
+
+
+def _round(x, digits: int = 4):
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), digits)
+
+
+def peak_memory_mb(runtime: Runtime) -> float:
+    if runtime.on_gpu:
+        import torch
+
+        return round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
+
+
+# ------------------------------------------------------------------------------ merging
+def merge_adapter(cfg: Config, adapter: Path, runtime: Runtime) -> Path:
+    """Merge the adapter into the 16-bit base and save a complete model folder atomically."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, GenerationConfig
+
+    base_folder = model_dir(cfg, "student")
+    # Never merge into a 4-bit base: the result would carry quantization error into every weight.
+    base = AutoModelForCausalLM.from_pretrained(base_folder, dtype=runtime.dtype,
+                                                trust_remote_code=cfg.TRUST_REMOTE_CODE)
+    merged_model = PeftModel.from_pretrained(base, adapter).merge_and_unload()
+    out = merged_dir(cfg)
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    merged_model.save_pretrained(tmp)
+    tokenizer = load_tokenizer(base_folder, cfg)
+    tokenizer.save_pretrained(tmp)
+    try:
+        GenerationConfig.from_pretrained(base_folder).save_pretrained(tmp)
+    except OSError:
+        pass
+    shutil.rmtree(out, ignore_errors=True)  # the old folder goes only once the new one is whole
+    tmp.rename(out)
+    return out
+
+
+def compare_merged(cfg: Config, adapter: Path, merged: Path, data: TrainingData, n: int = 3) -> float:
+    """Largest absolute logit difference between base + adapter and the merged model."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    dtype = torch.float32  # compare in full precision so only the merge itself shows
+    base = AutoModelForCausalLM.from_pretrained(model_dir(cfg, "student"), dtype=dtype)
+    with_adapter = PeftModel.from_pretrained(base, adapter).eval()
+    merged_model = AutoModelForCausalLM.from_pretrained(merged, dtype=dtype).eval()
+    worst = 0.0
+    with torch.inference_mode():
+        for row in data.dev.select(range(min(n, len(data.dev)))):
+            ids = torch.tensor([row["input_ids"]])
+            a = with_adapter(input_ids=ids).logits
+            b = merged_model(input_ids=ids).logits
+            worst = max(worst, (a - b).abs().max().item())
+    return worst
+
+
+# ------------------------------------------------------------------------------ plots
+def loss_frame(history: list[dict]):
+    """Train and dev loss per optimizer step as a tidy DataFrame."""
+    import pandas as pd
+
+    rows = [{"step": h["step"], "split": "train", "loss": h["loss"]} for h in history if "loss" in h]
+    rows += [{"step": h["step"], "split": "dev", "loss": h["eval_loss"]} for h in history if "eval_loss" in h]
+    return pd.DataFrame(rows)
+
+
+def plot_losses(history: list[dict], first_dev: Optional[float] = None):
+    """Train and dev (answer-only) loss curves."""
+    from utils.report import ReportFigure
+
+    frame = loss_frame(history)
+    fig = ReportFigure(figsize=(7, 3.5))
+    ax = fig.add_subplot()
+    for split, part in frame.groupby("split"):
+        ax.plot(part["step"], part["loss"], marker="o" if split == "dev" else None, label=split)
+    if first_dev is not None:
+        ax.scatter([0], [first_dev], color="C0", marker="x", label="dev before training")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("loss on answer tokens")
+    ax.set_title("Step 2: training and dev loss")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def example_prompt(cfg: Config, tokenizer, record: dict) -> str:
+    """The exact text inference will feed the model for a record (for the notebook)."""
+    return render_prompt(tokenizer, record["Prompt"], cfg.system_prompt)
+
+
+# ------------------------------------------------------------------------------ command line
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m utils.train", description="Step 2 without the notebook.")
+    parser.add_argument("--profile", default=None)
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args(argv)
+    cfg = load_config(args.profile, parse_set_args(args.sets))
+    result = train(cfg)
+    if result is not None:
+        card = result.card
+        print(json.dumps({k: card.get(k) for k in ("run", "processes", "optimizer_steps", "first_dev_loss",
+                                                    "final_dev_loss", "wall_seconds", "tokens_per_second",
+                                                    "merge_max_logit_diff")}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
