@@ -1,0 +1,469 @@
+"""What Step 3 writes and shows: the results folder, the PASS/FAIL check, tables and plots.
+
+This module owns `results/` except `results/generations/` (owned by the inference step). Numbers
+come from `utils.metrics`; nothing here computes a rate of its own.
+
+    results/
+      metrics.json        compute_metrics() output + profile, created, judge, check, config, versions
+      per_question.csv    one row per question (utils.metrics.per_question_frame)
+      verdicts.jsonl      one judge record per (comment, question), as made by utils.judge
+      answers.jsonl       one record per comment: {"type", "id", "comment", "base", "finetuned", "teacher"}
+      plots/*.png         win rates, teacher agreement, outcomes
+      history/<created>/  the files above from earlier runs, moved there by the next write
+      generations/        raw generations (inference step); their paths are recorded in metrics.json
+
+Used by the Step 3 notebook and the comparison app:
+
+    >>> path = write_results(cfg, metrics, verdicts, answers, generations, {"speed": speed})
+    >>> print(format_check(read_json(path)["check"]))
+    >>> plot_win_rates(metrics)          # a matplotlib Figure; shows itself in a notebook
+
+Plots use matplotlib's object API (no pyplot, no global state), so they are safe under the Agg
+backend, in threads (Gradio) and in headless runs. No model library is imported here.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence, Union
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from Config.Config import Config
+from utils.io import atomic_path, file_sha256, library_versions, read_json, read_jsonl, write_json
+from utils.metrics import per_question_frame
+from utils.tasks import questions
+
+METRICS_FILE = "metrics.json"
+RESULT_FILES = (METRICS_FILE, "per_question.csv", "verdicts.jsonl", "answers.jsonl")
+PLOTS_DIR = "plots"
+HISTORY_DIR = "history"
+VERDICT_KINDS = ("win", "tie", "loss")
+# Top-level keys of metrics.json that `extra` may not replace.
+RESERVED_KEYS = ("profile", "created", "check", "summary", "by_type", "by_question", "judge",
+                 "generations", "files", "previous", "config", "versions")
+
+_TYPE_COLORS = {"vendor": "tab:blue", "customer": "tab:orange"}
+_OUTCOME_COLORS = {"wins": "tab:green", "ties": "lightgray", "losses": "tab:red", "unparsed": "dimgray"}
+
+
+class ReportFigure(Figure):
+    """A matplotlib Figure that renders itself as PNG in a notebook, even without
+    `%matplotlib inline` (a Figure built without pyplot otherwise shows only its repr)."""
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", bbox_inches="tight")
+        return buf.getvalue()
+
+
+# ================================================================================ the check
+def check_expectations(cfg: Config, metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """PASS/FAIL of the run against the profile's expected range.
+
+    Three checks, each `value in [low, high]`: the adjusted win rate within EXPECTED_WIN_RATE, the
+    lower bound of its 95% interval at least EXPECTED_CI_LOW, and the fine-tuned model's teacher
+    agreement at least EXPECTED_TEACHER_AGREEMENT. A missing value (None) fails and says why.
+    Returns {"passed", "profile", "checks": [{"name", "value", "expected", "passed", "reason"}],
+    "message"}.
+    """
+    summary = metrics.get("summary") or {}
+    ci = summary.get("adjusted_win_rate_ci95") or [None, None]
+    agreement = (summary.get("teacher_agreement") or {}).get("finetuned")
+    no_verdicts = (f"no decided verdict (n = {summary.get('n', 0)}, "
+                   f"{summary.get('unparsed', 0)} unparsed), so there is no win rate")
+    no_teacher = "no BOOL or SCORE answer has a teacher value to compare with"
+    low, high = cfg.EXPECTED_WIN_RATE
+    specs = [
+        ("adjusted win rate", summary.get("adjusted_win_rate"), [low, high], no_verdicts),
+        ("95% CI lower bound", ci[0], [cfg.EXPECTED_CI_LOW, 1.0], no_verdicts),
+        ("fine-tuned teacher agreement", agreement, [cfg.EXPECTED_TEACHER_AGREEMENT, 1.0], no_teacher),
+    ]
+    checks = []
+    for name, value, expected, missing in specs:
+        if value is None:
+            checks.append({"name": name, "value": None, "expected": expected, "passed": False,
+                           "reason": f"missing: {missing}"})
+            continue
+        # a tiny tolerance so 0.8999999999 from float sums is not a FAIL against 0.9
+        ok = expected[0] - 1e-9 <= value <= expected[1] + 1e-9
+        reason = None if ok else (f"{value:.3f} < {expected[0]:.3f}" if value < expected[0]
+                                  else f"{value:.3f} > {expected[1]:.3f}")
+        checks.append({"name": name, "value": float(value), "expected": expected, "passed": ok, "reason": reason})
+    passed = all(c["passed"] for c in checks)
+    if passed:
+        message = (f"PASS: on the {cfg.PROFILE} profile the adjusted win rate "
+                   f"{_num(summary.get('adjusted_win_rate'))} [{_num(ci[0])}, {_num(ci[1])}] and the "
+                   f"fine-tuned teacher agreement {_num(agreement)} meet all {len(checks)} expectations.")
+    else:
+        failed = [c for c in checks if not c["passed"]]
+        message = (f"FAIL: on the {cfg.PROFILE} profile {len(failed)} of {len(checks)} checks failed: "
+                   + "; ".join(f"{c['name']} ({c['reason']})" for c in failed) + ".")
+    return {"passed": passed, "profile": cfg.PROFILE, "checks": checks, "message": message}
+
+
+def format_check(check: Mapping[str, Any]) -> str:
+    """The final PASS/FAIL text: the one-sentence message, then one line per check."""
+    lines = [check["message"]]
+    for c in check["checks"]:
+        low, high = c["expected"]
+        value = "missing" if c["value"] is None else f"{c['value']:.3f}"
+        line = f"  {'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {value}, expected within [{low:.3f}, {high:.3f}]"
+        if c["value"] is None:
+            line += f" ({c['reason']})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _num(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+# ================================================================================ the results folder
+def judge_info(cfg: Config) -> dict[str, Any]:
+    """Which judge made the verdicts: kind, model and endpoint (host only; never a key)."""
+    if cfg.JUDGE == "reference":
+        return {"kind": "reference", "model": None, "endpoint": None,
+                "method": "compared with the teacher's answers (BOOL/SCORE closer, TEXT ROUGE-L)",
+                "rouge_margin": cfg.ROUGE_MARGIN}
+    if cfg.JUDGE_ENDPOINT_URL:
+        return {"kind": "llm", "model": cfg.JUDGE_ENDPOINT_MODEL, "endpoint": _public_url(cfg.JUDGE_ENDPOINT_URL),
+                "method": "pairwise, both orders, disagreement = tie"}
+    return {"kind": "llm", "model": cfg.JUDGE_MODEL, "endpoint": None,
+            "method": "pairwise, both orders, disagreement = tie"}
+
+
+def _public_url(url: Optional[str]) -> Optional[str]:
+    """The URL without user:password, query or fragment, where a token could hide."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def archive_previous(results_dir: Path) -> Optional[Path]:
+    """Move the previous results (metrics.json, tables, JSONL, plots) into history/<created>/.
+
+    Does nothing unless a previous metrics.json exists. The folder is named after the old
+    metrics' `created` time (its file time when that cannot be read), e.g. 20261122-013000;
+    a suffix keeps two results of the same second apart. generations/ is never touched.
+    """
+    results_dir = Path(results_dir)
+    old = results_dir / METRICS_FILE
+    if not old.exists():
+        return None
+    try:
+        stamp = datetime.fromisoformat(read_json(old)["created"]).strftime("%Y%m%d-%H%M%S")
+    except (ValueError, KeyError, TypeError):  # unreadable, hand-made or older file
+        stamp = datetime.fromtimestamp(old.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+    target = results_dir / HISTORY_DIR / stamp
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = results_dir / HISTORY_DIR / f"{stamp}-{suffix}"
+    target.mkdir(parents=True)
+    # metrics.json last: if the move is interrupted, the next write archives the rest.
+    for name in (*RESULT_FILES[1:], PLOTS_DIR, METRICS_FILE):
+        if (results_dir / name).exists():
+            os.replace(results_dir / name, target / name)
+    return target
+
+
+def write_results(cfg: Config, metrics: Mapping[str, Any], verdicts: Sequence[dict], answers: Sequence[dict],
+                  generations: Optional[Mapping[str, Union[str, Path]]] = None,
+                  extra: Optional[Mapping[str, Any]] = None, *, plots: bool = True) -> Path:
+    """Write one evaluation into cfg.results_dir and return the path of its metrics.json.
+
+    `metrics` is `utils.metrics.compute_metrics` output; `verdicts` the judge records; `answers`
+    one record per comment; `generations` names the raw generation files (recorded with their
+    SHA-256, not moved); `extra` adds top-level keys (e.g. {"speed": ...}) but may not replace one
+    of RESERVED_KEYS. Earlier results are first moved to history/. Every file is written
+    atomically and metrics.json last, so its presence means the set is complete.
+    """
+    if not {"summary", "by_type", "by_question"} <= set(metrics):
+        raise ValueError("metrics must be the output of utils.metrics.compute_metrics "
+                         "(keys 'summary', 'by_type', 'by_question')")
+    extra = dict(extra or {})
+    clash = sorted(set(extra) & set(RESERVED_KEYS))
+    if clash:
+        raise ValueError(f"extra may not replace the metrics.json keys {clash}; use other names")
+
+    results_dir = cfg.results_dir
+    results_dir.mkdir(parents=True, exist_ok=True)
+    check = check_expectations(cfg, metrics)
+    config = cfg.to_dict()
+    config["JUDGE_ENDPOINT_URL"] = _public_url(config.get("JUDGE_ENDPOINT_URL"))
+    previous = archive_previous(results_dir)
+
+    files = list(RESULT_FILES)
+    _write_jsonl(results_dir / "verdicts.jsonl", verdicts)
+    _write_jsonl(results_dir / "answers.jsonl", answers)
+    with atomic_path(results_dir / "per_question.csv") as tmp:
+        per_question_frame(metrics).to_csv(tmp, index=False)
+    if plots:
+        files += [str(p.relative_to(results_dir)) for p in save_plots(metrics, results_dir / PLOTS_DIR)]
+
+    payload = {
+        "profile": cfg.PROFILE,
+        "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "check": check,
+        "summary": metrics["summary"],
+        "by_type": metrics["by_type"],
+        "by_question": metrics["by_question"],
+        "judge": judge_info(cfg),
+        "generations": {name: _file_record(Path(p)) for name, p in (generations or {}).items()},
+        **extra,
+        "files": files,
+        "previous": None if previous is None else str(previous.relative_to(results_dir)),
+        "config": config,
+        "versions": library_versions(),
+    }
+    return write_json(results_dir / METRICS_FILE, _plain(payload))
+
+
+def load_results(where: Union[Config, str, os.PathLike]) -> dict[str, Any]:
+    """{"metrics", "verdicts", "answers"} of a results folder (a Config's, or a history folder)."""
+    folder = where.results_dir if isinstance(where, Config) else Path(where)
+    if not (folder / METRICS_FILE).exists():
+        raise FileNotFoundError(f"No {METRICS_FILE} in {folder}; run Step 3 first.")
+    return {"metrics": read_json(folder / METRICS_FILE), "verdicts": read_jsonl(folder / "verdicts.jsonl"),
+            "answers": read_jsonl(folder / "answers.jsonl")}
+
+
+def save_plots(metrics: Mapping[str, Any], folder: Union[str, os.PathLike]) -> list[Path]:
+    """Write the three plots as PNG files into `folder` (atomically); returns their paths."""
+    folder = Path(folder)
+    out = []
+    for name, make in (("win_rates", plot_win_rates), ("teacher_agreement", plot_teacher_agreement),
+                       ("outcomes", plot_outcomes)):
+        path = folder / f"{name}.png"
+        with atomic_path(path) as tmp:
+            make(metrics).savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+        out.append(path)
+    return out
+
+
+def _file_record(path: Path) -> dict[str, Any]:
+    path = path.expanduser().resolve()
+    return {"path": str(path), "sha256": file_sha256(path) if path.is_file() else None}
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj, key=repr)
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable: {obj!r:.80}")
+
+
+def _plain(obj: Any) -> Any:
+    """A JSON-ready copy: numpy numbers, paths and sets become plain JSON values."""
+    return json.loads(json.dumps(obj, default=_default, ensure_ascii=False))
+
+
+def _write_jsonl(path: Path, rows: Sequence[dict]) -> None:
+    with atomic_path(path) as tmp:
+        with tmp.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, default=_default, ensure_ascii=False) + "\n")
+
+
+# ================================================================================ tables
+def summary_frame(metrics: Mapping[str, Any]) -> pd.DataFrame:
+    """One row for all comments, then one per comment type: counts, rates, interval, agreement."""
+    columns = ["comments", "n", "wins", "ties", "losses", "unparsed", "adjusted_win_rate", "ci_low", "ci_high",
+               "mean_win_rate_excl_ties", "win_rate_excl_ties", "position_consistency",
+               "teacher_agreement_base", "teacher_agreement_finetuned"]
+    rows = {}
+    for scope, block in [("overall", metrics["summary"]), *metrics["by_type"].items()]:
+        ci = block.get("adjusted_win_rate_ci95") or [None, None]
+        agreement = block.get("teacher_agreement") or {}
+        rows[scope] = {
+            **{k: block.get(k) for k in ("comments", "n", "wins", "ties", "losses", "unparsed", "adjusted_win_rate",
+                                         "mean_win_rate_excl_ties", "win_rate_excl_ties", "position_consistency")},
+            "ci_low": ci[0], "ci_high": ci[1],
+            "teacher_agreement_base": agreement.get("base"),
+            "teacher_agreement_finetuned": agreement.get("finetuned"),
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+    frame.index.name = "scope"
+    return frame
+
+
+def examples(verdicts: Sequence[dict], answers: Sequence[dict], kind: str = "win", n: int = 3,
+             seed: int = 0) -> pd.DataFrame:
+    """Up to `n` judged items with verdict `kind`, answers side by side (teacher, base, fine-tuned).
+
+    The sample depends only on the records and `seed`, not on their order in the lists. Columns:
+    type, id, question ("Q2 severity"), teacher, base, finetuned, verdict, comment.
+    """
+    if kind not in VERDICT_KINDS:
+        raise ValueError(f"kind must be one of {VERDICT_KINDS}, not {kind!r}")
+    columns = ["type", "id", "question", "teacher", "base", "finetuned", "verdict", "comment"]
+    by_comment = {(a.get("type"), str(a.get("id"))): a for a in answers}
+    pool = sorted((v for v in verdicts if v.get("verdict") == kind),
+                  key=lambda v: (str(v.get("type")), str(v.get("id")), int(v.get("question"))))
+    if not pool:
+        return pd.DataFrame(columns=columns)
+    rng = np.random.default_rng(seed)
+    picked = sorted(rng.choice(len(pool), size=min(int(n), len(pool)), replace=False))
+    rows = []
+    for i in picked:
+        v = pool[i]
+        a = by_comment.get((v.get("type"), str(v.get("id"))), {})
+        number = int(v["question"])
+        rows.append({"type": v.get("type"), "id": v.get("id"), "question": _question_label(v.get("type"), number),
+                     "teacher": _value(a.get("teacher"), number), "base": _value(a.get("base"), number),
+                     "finetuned": _value(a.get("finetuned"), number), "verdict": v.get("verdict"),
+                     "comment": a.get("comment")})
+    return pd.DataFrame(rows, columns=columns, dtype=object)  # keep 1 as 1 and None as None
+
+
+def _value(answer: Optional[Mapping], number: int) -> Any:
+    if not answer:
+        return None
+    return answer.get(number, answer.get(str(number)))
+
+
+def _question_label(comment_type: Optional[str], number: int) -> str:
+    try:
+        key = next(q.key for q in questions(comment_type) if q.number == number)
+    except (ValueError, StopIteration):
+        return f"Q{number}"
+    return f"Q{number} {key}"
+
+
+# ================================================================================ plots
+def _layout(metrics: Mapping[str, Any]) -> tuple[list[dict], np.ndarray, list[str]]:
+    """Questions in metrics order, their y positions (a gap between types) and labels."""
+    rows = list(metrics["by_question"])
+    ys, y, last = [], 0.0, None
+    for q in rows:
+        if last is not None and q["type"] != last:
+            y += 0.8  # visual gap between comment types
+        ys.append(y)
+        y += 1.0
+        last = q["type"]
+    labels = [f"{q['type']} Q{q['question']} {q['key']}" for q in rows]
+    return rows, np.array(ys), labels
+
+
+def _figure(n_rows: int) -> tuple[ReportFigure, Any]:
+    fig = ReportFigure(figsize=(9.0, 1.8 + 0.3 * max(n_rows, 1)), layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _rate(value: Optional[float]) -> float:
+    return np.nan if value is None else float(value)
+
+
+def _empty(ax: Any, title: str) -> None:
+    ax.set_title(title)
+    ax.text(0.5, 0.5, "no questions to show", ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+
+
+def plot_win_rates(metrics: Mapping[str, Any]) -> Figure:
+    """Adjusted win rate per question with its 95% interval, the 0.5 line of "no difference", the
+    original's win rate excluding ties as a black diamond, and n and the tie share at the right."""
+    rows, ys, labels = _layout(metrics)
+    fig, ax = _figure(len(rows))
+    s = metrics["summary"]
+    ci = s.get("adjusted_win_rate_ci95") or [None, None]
+    title = (f"Fine-tuned vs base: adjusted win rate (wins + ½ ties) / n per question, 95% CI\n"
+             f"overall {_num(s.get('adjusted_win_rate'))} [{_num(ci[0])}, {_num(ci[1])}], "
+             f"n = {s.get('n', 0)} verdicts on {s.get('comments', 0)} comments, {s.get('unparsed', 0)} unparsed")
+    if not rows:
+        _empty(ax, title)
+        return fig
+    for ctype in dict.fromkeys(q["type"] for q in rows):
+        idx = [i for i, q in enumerate(rows) if q["type"] == ctype]
+        rates = np.array([_rate(rows[i]["adjusted_win_rate"]) for i in idx])
+        cis = [rows[i].get("adjusted_win_rate_ci95") or [np.nan, np.nan] for i in idx]
+        err = np.array([[r - lo, hi - r] for r, (lo, hi) in zip(rates, cis)]).T.clip(min=0)
+        ax.barh(ys[idx], np.nan_to_num(rates), xerr=np.where(np.isnan(err), 0, err), height=0.7,
+                color=_TYPE_COLORS.get(ctype, "tab:gray"), label=f"{ctype} comments",
+                error_kw={"ecolor": "black", "elinewidth": 1, "capsize": 2})
+    excl = [_rate(q["win_rate_excl_ties"]) for q in rows]
+    ax.scatter(excl, ys, marker="D", s=18, color="black", zorder=4,
+               clip_on=False, label="win rate excl. ties (original metric)")
+    ax.axvline(0.5, color="gray", linestyle="--", linewidth=1, zorder=3, label="0.5 = no difference")
+    for y, q in zip(ys, rows):
+        note = f"n={q['n']}" + (f", ties {q['ties'] / q['n']:.0%}" if q["n"] else ", no verdict")
+        note += f", {q['unparsed']} unparsed" if q.get("unparsed") else ""
+        ax.text(1.01, y, note, transform=ax.get_yaxis_transform(), va="center", fontsize="small")
+    ax.set_yticks(ys, labels, fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.02)  # room for markers at 1.0
+    ax.set_xlabel("adjusted win rate of the fine-tuned model (fraction)")
+    ax.set_title(title, fontsize="medium")
+    fig.legend(loc="outside lower center", ncols=4, fontsize="small", frameon=False)
+    return fig
+
+
+def plot_teacher_agreement(metrics: Mapping[str, Any]) -> Figure:
+    """Base vs fine-tuned agreement with the teacher per question: accuracy for BOOL and SCORE
+    questions, mean ROUGE-L F1 for TEXT (the summary)."""
+    rows, ys, labels = _layout(metrics)
+    fig, ax = _figure(len(rows))
+    agree = metrics["summary"].get("teacher_agreement") or {}
+    n_comments = metrics["summary"].get("comments", 0)
+    title = ("Agreement with the teacher per question (BOOL/SCORE: accuracy, TEXT: ROUGE-L F1)\n"
+             f"pooled BOOL/SCORE accuracy: base {_num(agree.get('base'))}, fine-tuned "
+             f"{_num(agree.get('finetuned'))}; {n_comments} comments")
+    if not rows:
+        _empty(ax, title)
+        return fig
+    for offset, model, color in ((-0.2, "base", "silver"), (0.2, "finetuned", "tab:green")):
+        values = [_rate((q.get("teacher_agreement") or {}).get(model, {}).get("agreement")) for q in rows]
+        ax.barh(ys + offset, np.nan_to_num(values), height=0.38, color=color,
+                label="fine-tuned" if model == "finetuned" else "base")
+    for y, q in zip(ys, rows):
+        n = (q.get("teacher_agreement") or {}).get("finetuned", {}).get("n", 0)
+        ax.text(1.01, y, f"n={n}", transform=ax.get_yaxis_transform(), va="center", fontsize="small")
+    metric = {"BOOL": "acc", "SCORE": "acc", "TEXT": "ROUGE-L"}
+    ax.set_yticks(ys, [f"{label} ({metric.get(q['kind'], '?')})" for label, q in zip(labels, rows)],
+                  fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.02)  # room for markers at 1.0
+    ax.set_xlabel("agreement with the teacher (fraction)")
+    ax.set_title(title, fontsize="medium")
+    fig.legend(loc="outside lower center", ncols=4, fontsize="small", frameon=False)
+    return fig
+
+
+def plot_outcomes(metrics: Mapping[str, Any]) -> Figure:
+    """Wins, ties, losses and unparsed verdicts per question, stacked (counts of items)."""
+    rows, ys, labels = _layout(metrics)
+    fig, ax = _figure(len(rows))
+    s = metrics["summary"]
+    title = (f"Judge outcomes per question, fine-tuned vs base\n{s.get('wins', 0)} wins, {s.get('ties', 0)} ties, "
+             f"{s.get('losses', 0)} losses (n = {s.get('n', 0)}), {s.get('unparsed', 0)} unparsed")
+    if not rows:
+        _empty(ax, title)
+        return fig
+    left = np.zeros(len(rows))
+    for part, color in _OUTCOME_COLORS.items():
+        counts = np.array([q.get(part, 0) or 0 for q in rows], dtype=float)
+        ax.barh(ys, counts, left=left, height=0.7, color=color, label=part)
+        left += counts
+    ax.set_yticks(ys, labels, fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlabel("judged items (count)")
+    ax.set_title(title, fontsize="medium")
+    fig.legend(loc="outside lower center", ncols=4, fontsize="small", frameon=False)
+    return fig
