@@ -1,0 +1,117 @@
+"""Step 3 generation and LLM judging: resume after a kill, a local judge folder, a real HTTP endpoint."""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from Config.Config import load_config
+from utils import evaluation, inference, models
+from utils.io import read_jsonl
+from utils.tasks import build_prompt, format_answers, questions
+
+
+def _records(n):
+    return [{"id": f"vendor-{i:03d}", "type": "vendor", "Comment": f"Kudu tablet server {i} is down.",
+             "Prompt": build_prompt(f"Kudu tablet server {i} is down.", "vendor", style="compact"),
+             "Completion": format_answers({q.number: (1 if q.kind != "TEXT" else "Kudu down") for q in questions("vendor")}, "vendor")}
+            for i in range(n)]
+
+
+@pytest.fixture(scope="module")
+def tiny_folder():
+    return models.setup_model(load_config("tiny"))
+
+
+def test_killed_inference_resumes_without_recomputing(tiny_folder, tmp_path):
+    cfg = load_config("tiny", {"RESULTS_DIR": str(tmp_path), "GEN_BATCH_SIZE": 4, "GEN_MAX_NEW_TOKENS": 4})
+    engine = inference.Engine(tiny_folder, cfg, cfg.GEN_MAX_NEW_TOKENS)
+    records = _records(10)
+    real_generate, calls = engine.generate, []
+
+    def dies_after_one_batch(texts):
+        if calls:
+            raise KeyboardInterrupt  # the kernel is stopped during the second batch
+        calls.append(len(texts))
+        return real_generate(texts)
+
+    engine.generate = dies_after_one_batch
+    with pytest.raises(KeyboardInterrupt):
+        inference.generate_answers(cfg, engine, "base", records, "vendor", progress=False)
+    path = inference.generation_file(cfg, "base", "vendor")
+    first = read_jsonl(path)
+    assert len(first) == 4
+
+    calls.clear()
+    engine.generate = lambda texts: calls.append(len(texts)) or real_generate(texts)
+    rows = inference.generate_answers(cfg, engine, "base", records, "vendor", progress=False)
+    assert calls == [4, 2], "only the six unfinished comments are generated again"
+    assert [r["id"] for r in rows] == [r["id"] for r in records]
+    assert read_jsonl(path)[:4] == first
+    stats = inference.speed_stats(rows, "vendor")
+    assert stats["prompts"] == 10 and stats["tokens_per_s"] > 0
+
+
+def _answers():
+    teacher = {q.number: (1 if q.kind != "TEXT" else "Kudu tablet server down") for q in questions("vendor")}
+    base = {q.number: (0 if q.kind == "BOOL" else None) for q in questions("vendor")}
+    return [{"type": "vendor", "id": "vendor-000", "comment": "Kudu tablet server 0 is down.",
+             "teacher": teacher, "base": base, "finetuned": dict(teacher)}]
+
+
+def _check_llm_verdicts(verdicts):
+    assert len(verdicts) == len(questions("vendor"))
+    for v in verdicts:
+        assert v["judge"] == "llm"
+        # a random tiny judge rarely answers in JSON: such verdicts are retried, then counted
+        assert v["unparsed"] == (v["verdict"] is None)
+        if v["unparsed"]:
+            assert v["retried"] >= 1 and v["raw_ab"] is not None
+
+
+def test_llm_judge_with_a_local_model_folder(tiny_folder, tmp_path):
+    cfg = load_config("tiny", {"JUDGE": "llm", "JUDGE_MODEL": str(tiny_folder), "RESULTS_DIR": str(tmp_path),
+                               "JUDGE_MAX_NEW_TOKENS": 6})
+    verdicts = evaluation.judge_all(cfg, _answers())
+    _check_llm_verdicts(verdicts)
+    again = evaluation.judge_all(cfg, _answers())  # resumes from the progress file: same records
+    assert again == verdicts
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_llm_judge_against_an_openai_compatible_server(tiny_folder, tmp_path, monkeypatch):
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "transformers.cli.transformers", "serve", str(tiny_folder),
+         "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.time() > deadline:
+                    pytest.fail(f"transformers serve did not start: {server.stderr.read()[-2000:]}")
+                time.sleep(1)
+        monkeypatch.setenv("JUDGE_API_KEY", "not-a-real-key")
+        cfg = load_config("tiny", {"JUDGE": "llm", "JUDGE_ENDPOINT_URL": f"http://127.0.0.1:{port}/v1",
+                                   "JUDGE_ENDPOINT_MODEL": str(tiny_folder), "RESULTS_DIR": str(tmp_path),
+                                   "JUDGE_MAX_NEW_TOKENS": 6})
+        verdicts = evaluation.judge_all(cfg, _answers())
+        _check_llm_verdicts(verdicts)
+        asked = [v for v in verdicts if not v.get("identical")]
+        assert asked and all(isinstance(v["raw_ab"], str) for v in asked), "replies came from the server"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

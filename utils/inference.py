@@ -1,0 +1,179 @@
+"""Step 3 generation: batched, greedy, resumable answers from a model folder (transformers or vLLM).
+
+Both students answer every evaluation comment with the same rendered prompt as training
+(`utils.chat.render_prompt`). Each (model, comment type) appends its answers to
+`results/generations/<model>_<type>.jsonl` batch by batch, so a killed run resumes where it
+stopped; a `.meta.json` beside it names the model and settings, and answers made under others are
+set aside rather than mixed in.
+
+    {"id": "vendor-00042", "text": "1. 1\\n2. 3\\n...", "new_tokens": 61, "batch_seconds": 4.2,
+     "batch_size": 16}
+
+The same engine serves a local LLM judge (`chat_generate_fn`): a list of chat conversations in,
+one reply string per conversation out.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import importlib.util
+import time
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from Config.Config import Config
+from utils.chat import render_prompt
+from utils.io import append_jsonl, read_json, read_jsonl, write_json
+from utils.models import MARKER, load_model, load_tokenizer
+from utils.runtime import Runtime, prepare
+from utils.tasks import parse_answers_detailed
+
+
+def select_backend(cfg: Config, runtime: Runtime) -> str:
+    """vLLM on CUDA when installed (or asked for), else transformers."""
+    has_vllm = runtime.on_gpu and importlib.util.find_spec("vllm") is not None
+    if cfg.INFERENCE_BACKEND == "vllm" and not has_vllm:
+        raise RuntimeError("INFERENCE_BACKEND='vllm' needs a CUDA GPU and `pip install -r requirements-gpu.txt`.")
+    return "vllm" if has_vllm and cfg.INFERENCE_BACKEND != "hf" else "hf"
+
+
+class Engine:
+    """One loaded model that turns rendered prompts into greedy completions, batch by batch."""
+
+    def __init__(self, folder: Path, cfg: Config, max_new_tokens: int, runtime: Optional[Runtime] = None):
+        self.folder, self.cfg, self.max_new_tokens = Path(folder), cfg, max_new_tokens
+        self.runtime = runtime or prepare(cfg)
+        self.backend = select_backend(cfg, self.runtime)
+        self.tokenizer = load_tokenizer(self.folder, cfg)
+        if self.backend == "vllm":
+            from vllm import LLM
+
+            self.llm = LLM(model=str(self.folder), dtype=self.runtime.dtype_name, seed=cfg.SEED,
+                           trust_remote_code=cfg.TRUST_REMOTE_CODE, gpu_memory_utilization=0.85,
+                           max_model_len=cfg.MAX_LENGTH + max_new_tokens)
+        else:
+            self.model = load_model(self.folder, cfg, self.runtime)
+
+    def render(self, prompt: str) -> str:
+        return render_prompt(self.tokenizer, prompt, self.cfg.system_prompt)
+
+    def generate(self, texts: Sequence[str]) -> list[tuple[str, int]]:
+        """Greedy completions of already-rendered texts: (decoded text, number of new tokens)."""
+        if self.backend == "vllm":
+            from vllm import SamplingParams
+
+            params = SamplingParams(temperature=0.0, max_tokens=self.max_new_tokens)
+            outs = self.llm.generate(list(texts), params, use_tqdm=False)
+            return [(o.outputs[0].text, len(o.outputs[0].token_ids)) for o in outs]
+        import torch
+
+        tok = self.tokenizer
+        batch = tok(list(texts), return_tensors="pt", padding=True, add_special_tokens=False).to(self.model.device)
+        with torch.inference_mode():
+            out = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=False,
+                                      pad_token_id=tok.pad_token_id)
+        new = out[:, batch["input_ids"].shape[1]:]
+        results = []
+        for row in new:
+            n = int((row != tok.pad_token_id).sum())
+            results.append((tok.decode(row, skip_special_tokens=True), n))
+        return results
+
+    def close(self) -> None:
+        """Free the model (and GPU memory) before the next one loads."""
+        for name in ("model", "llm"):
+            if hasattr(self, name):
+                delattr(self, name)
+        gc.collect()
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except ImportError:
+            pass
+
+
+def model_identity(folder: Path) -> str:
+    """A short id of a model folder's contents (its marker or config), to detect a changed model."""
+    folder = Path(folder)
+    source = folder / MARKER if (folder / MARKER).exists() else folder / "config.json"
+    return hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+
+
+def generation_file(cfg: Config, model_name: str, comment_type: str) -> Path:
+    return cfg.results_dir / "generations" / f"{model_name}_{comment_type}.jsonl"
+
+
+def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequence[dict],
+                     comment_type: str, progress: bool = True) -> list[dict]:
+    """Answer every record, appending batch by batch; finished ids are never recomputed."""
+    from tqdm.auto import tqdm
+
+    path = generation_file(cfg, model_name, comment_type)
+    meta = {"model": str(engine.folder), "model_id": model_identity(engine.folder),
+            "max_new_tokens": engine.max_new_tokens, "system_prompt": cfg.system_prompt,
+            "backend": engine.backend}
+    meta_path = path.with_suffix(".meta.json")
+    if path.exists() and (not meta_path.exists() or read_json(meta_path) != meta):
+        stale = path.with_suffix(f".stale-{int(time.time())}.jsonl")
+        path.rename(stale)  # made by another model or settings: keep it aside, never mix
+        print(f"{path.name} came from another model or settings; moved to {stale.name}")
+    write_json(meta_path, meta)
+    done = {row["id"] for row in read_jsonl(path)}
+    todo = [r for r in records if r["id"] not in done]
+    if done:
+        print(f"{model_name}/{comment_type}: {len(done)} answers already on disk, {len(todo)} to go")
+    rendered = [(r["id"], engine.render(r["Prompt"])) for r in todo]
+    # Longest first: similar lengths share a batch (little padding) and memory peaks early.
+    rendered.sort(key=lambda item: -len(item[1]))
+    size = engine.cfg.GEN_BATCH_SIZE
+    bar = tqdm(total=len(records), initial=len(done), desc=f"{model_name} answers {comment_type}",
+               unit="comment", disable=not progress)
+    for start in range(0, len(rendered), size):
+        chunk = rendered[start:start + size]
+        t0 = time.time()
+        outputs = engine.generate([text for _, text in chunk])
+        seconds = time.time() - t0
+        append_jsonl(path, [{"id": cid, "text": text, "new_tokens": n, "batch_seconds": round(seconds, 3),
+                             "batch_size": len(chunk)} for (cid, _), (text, n) in zip(chunk, outputs)])
+        bar.update(len(chunk))
+    bar.close()
+    by_id = {row["id"]: row for row in read_jsonl(path)}
+    return [by_id[r["id"]] for r in records]
+
+
+def speed_stats(rows: Sequence[dict], comment_type: str) -> dict:
+    """prompts/s, generated tokens/s, mean latency and the share of answers that parse completely."""
+    batches = {}
+    for row in rows:  # rows of one batch share batch_seconds; count each batch once
+        batches.setdefault((row["batch_seconds"], row["batch_size"]), 0)
+    seconds = sum(s for s, _ in batches)
+    tokens = sum(r["new_tokens"] for r in rows)
+    complete = sum(parse_answers_detailed(r["text"], comment_type).complete for r in rows)
+    return {
+        "prompts": len(rows),
+        "seconds": round(seconds, 2),
+        "prompts_per_s": round(len(rows) / seconds, 3) if seconds else None,
+        "tokens_per_s": round(tokens / seconds, 1) if seconds else None,
+        "mean_latency_s": round(sum(r["batch_seconds"] for r in rows) / len(rows), 3) if rows else None,
+        "mean_new_tokens": round(tokens / len(rows), 1) if rows else None,
+        "parse_complete_share": round(complete / len(rows), 4) if rows else None,
+    }
+
+
+def chat_generate_fn(engine: Engine, batch_size: int) -> Callable[[list[list[dict]]], list[str]]:
+    """A `generate_fn` for `utils.judge.judge_pairs_llm` backed by a local model."""
+    from tqdm.auto import tqdm
+
+    def generate(conversations: list[list[dict]]) -> list[str]:
+        texts = [engine.tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True)
+                 for c in conversations]
+        replies: list[str] = []
+        for start in tqdm(range(0, len(texts), batch_size), desc="judge", unit="batch", leave=False):
+            replies += [text for text, _ in engine.generate(texts[start:start + batch_size])]
+        return replies
+
+    return generate
+
