@@ -1,0 +1,677 @@
+"""Step 1: the teacher's SDS exports become clean, deduplicated, seeded train and evaluation files.
+
+This module owns the filtering funnel, exact and near-duplicate detection, PII masking, the seeded
+split and the data card. Reading an export's structure belongs to `utils.sds`; the questions, the
+prompt and the answer parser to `utils.tasks`.
+
+    >>> from Config.Config import load_config
+    >>> from utils.data import prepare_data, funnel_frame
+    >>> result = prepare_data(load_config("tiny"))
+    >>> funnel_frame(result)            # one column per SDS file, one row per stage
+
+The funnel of one SDS file, in order. A pair leaves at the first stage that drops it:
+  failed_pairs     generation failures that SDS recorded: never data, only counted
+  input            the pairs read from the file
+  low_score        score not strictly above SCORE_THRESHOLD (no score counts as below; None keeps all)
+  duplicate        the same comment after whitespace normalisation and case folding (first one stays)
+  near_duplicate   word 3-gram Jaccard >= NEAR_DUP_THRESHOLD with a comment kept before it
+  invalid_answers  the teacher's answers do not all parse (the reason lists each question's error),
+                   or the comment is empty
+  kept             input minus the four drops above (checked on every run)
+  pii_scrubbed     kept records whose text was masked (SCRUB_PII): changed, never dropped
+  eval, train, unused   the split of the kept records
+Every dropped pair goes to `Data/rejects/<input stem>_rejects.json` with its stage and reason.
+
+A kept record, as written to `Data/<input stem>_Train_Clean.json` and `..._Evaluation_Clean.json`:
+
+    {"id": "vendor-00042",
+     "type": "vendor",
+     "Comment": "The NameNode fails over every hour since the upgrade to 7.1.9 ...",
+     "Prompt": "A Cloudera support-engineer comment. Answer each question on its own line ...",
+     "Completion": "1. 1\\n2. 2\\n3. 2\\n...\\n11. NameNode failover loop after the 7.1.9 upgrade."}
+
+Decisions
+  * `id` is the comment type and the pair's position in its export (failed pairs not counted,
+    as `utils.sds` numbers them), so it stays the same while the export does and points back into it.
+  * `Completion` is the teacher's answers re-written by `utils.tasks.format_answers`: one `N. value`
+    line per question, whatever markdown or spacing the teacher used, so the student learns one format.
+  * Duplicates are judged on the text the student will see: with SCRUB_PII on, after masking, so
+    masking can never make a training comment equal to an evaluation comment.
+  * Near-duplicates are found exactly, without sampling: prefix filtering over rare-first 3-grams
+    proposes every pair that can reach the threshold, and exact Jaccard decides.
+  * The split shuffles with `random.Random(SEED)` per type, carves the evaluation set out first, and
+    both files keep the shuffled order: Step 2 holds out the tail of the training file as its dev
+    set and EVAL_LIMIT takes the head of the evaluation file, so neither may follow topic order.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import random
+import re
+import warnings
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from Config.Config import Config
+from utils.io import file_sha256, library_versions, write_json
+from utils.sds import SDSExport, SDSPair, load_sds, require_scores
+from utils.tasks import build_prompt, format_answers, parse_answers, parse_answers_detailed, questions
+
+DROP_STAGES = ("low_score", "duplicate", "near_duplicate", "invalid_answers")
+SPLIT_STAGES = ("eval", "train", "unused")
+CONFIG_KEYS = {"vendor": "VENDOR_SDS_FILE", "customer": "CUSTOMER_SDS_FILE"}
+MERGED_TRAIN_FILE = "AllComments_Clean_Train.json"
+DATA_CARD_FILE = "data_card.json"
+REJECTS_DIR = "rejects"
+ID_SCHEME = "<type>-<index>: the pair's position in its SDS export, failed pairs not counted"
+
+
+class DataError(ValueError):
+    """Data that cannot give a usable split, or a broken guarantee; the message names the file."""
+
+
+@dataclass
+class TypeData:
+    """Everything Step 1 made from one comment type's SDS export."""
+
+    comment_type: str
+    source: Path
+    sha256: str
+    format: str
+    topics: int
+    funnel: dict[str, int]
+    kept: list[dict]
+    rejects: list[dict]
+    train: list[dict] = field(default_factory=list)
+    eval: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class DataResult:
+    """The outcome of `prepare_data`: per-type data, the merged training set, the card, the files."""
+
+    types: dict[str, TypeData]
+    merged_train: list[dict]
+    card: dict
+    paths: dict[str, Path]
+
+
+@dataclass
+class _Candidate:
+    """A pair moving through the funnel, with the comment text the student would see."""
+
+    pair: SDSPair
+    id: str
+    text: str
+    masked: int = 0  # PII replacements made in the comment
+    values: Optional[dict] = None  # the parsed answers, once they have passed the validity stage
+
+
+# ================================================================================ the step
+def prepare_data(cfg: Config) -> DataResult:
+    """Run Step 1 for every type in COMMENT_TYPES and write the clean files, rejects and data card.
+
+    Nothing is written until every type has been filtered and split, so a bad second file leaves
+    the outputs of the last good run untouched.
+    """
+    _check_distinct_stems(cfg)
+    types: dict[str, TypeData] = {}
+    for ctype in cfg.COMMENT_TYPES:
+        path = cfg.sds_file(ctype)
+        export = load_sds(path, fmt=cfg.SDS_FORMAT, topic_key=cfg.SDS_TOPIC_KEY, prompt_key=cfg.SDS_PROMPT_KEY,
+                          completion_key=cfg.SDS_COMPLETION_KEY, config_key=CONFIG_KEYS[ctype])
+        require_scores(export, cfg.SCORE_THRESHOLD)
+        kept, rejects, funnel = filter_export(export, ctype, cfg)
+        train, evaluation = split_records(kept, cfg.EVAL_SIZE, _train_size(cfg, ctype), cfg.SEED,
+                                          what=f"{path} ({_funnel_text(funnel)})")
+        check_disjoint(train, evaluation, cfg.NEAR_DUP_THRESHOLD, what=str(path))
+        funnel.update(eval=len(evaluation), train=len(train), unused=len(kept) - len(train) - len(evaluation))
+        types[ctype] = TypeData(ctype, path, file_sha256(path), export.format, export.topics, funnel,
+                                kept, rejects, train, evaluation)
+    merged = [rec for t in types.values() for rec in t.train]
+    random.Random(cfg.SEED).shuffle(merged)  # types interleaved, the same way for the same seed
+    paths = output_paths(cfg)
+    card = build_data_card(types, cfg, paths)
+    result = DataResult(types, merged, card, paths)
+    _write_outputs(result)
+    return result
+
+
+def output_paths(cfg: Config) -> dict[str, Path]:
+    """Where Step 1 writes, by name: `<type>_train`, `<type>_eval`, `<type>_rejects`, merged, card."""
+    out: dict[str, Path] = {}
+    for ctype in cfg.COMMENT_TYPES:
+        stem = cfg.sds_file(ctype).stem
+        out[f"{ctype}_train"] = cfg.data_dir / f"{stem}_Train_Clean.json"
+        out[f"{ctype}_eval"] = cfg.data_dir / f"{stem}_Evaluation_Clean.json"
+        out[f"{ctype}_rejects"] = cfg.data_dir / REJECTS_DIR / f"{stem}_rejects.json"
+    out["merged_train"] = cfg.data_dir / MERGED_TRAIN_FILE
+    out["data_card"] = cfg.data_dir / DATA_CARD_FILE
+    return out
+
+
+def _write_outputs(result: DataResult) -> None:
+    for ctype, data in result.types.items():
+        write_json(result.paths[f"{ctype}_train"], data.train)
+        write_json(result.paths[f"{ctype}_eval"], data.eval)
+        write_json(result.paths[f"{ctype}_rejects"], data.rejects)
+    write_json(result.paths["merged_train"], result.merged_train)
+    write_json(result.paths["data_card"], result.card)  # last, so a card never describes unwritten files
+
+
+def _train_size(cfg: Config, comment_type: str) -> int:
+    if comment_type not in cfg.TRAIN_SIZE:
+        raise DataError(f"TRAIN_SIZE has no entry for {comment_type!r} (it holds {cfg.TRAIN_SIZE}); add one "
+                        "in Config/Config.py or with --set TRAIN_SIZE='{...}'.")
+    return cfg.TRAIN_SIZE[comment_type]
+
+
+def _check_distinct_stems(cfg: Config) -> None:
+    stems = [cfg.sds_file(t).stem for t in cfg.COMMENT_TYPES]
+    if len(set(stems)) != len(stems):
+        raise DataError(
+            f"VENDOR_SDS_FILE and CUSTOMER_SDS_FILE have the same file name ({stems[0]}); the outputs "
+            "are named after it and would overwrite each other. Give each export its own name."
+        )
+
+
+# ================================================================================ the funnel
+def filter_export(export: SDSExport, comment_type: str, cfg: Config) -> tuple[list[dict], list[dict], dict[str, int]]:
+    """Pass one export through the funnel. Returns (kept records, rejects, funnel counts).
+
+    The counts always add up: input = kept + the four drops, and every drop is one reject.
+    """
+    questions(comment_type)  # an unknown type fails here, before any work
+    rejects: list[dict] = []
+    candidates = [_candidate(p, comment_type, cfg.SCRUB_PII) for p in export.pairs]
+    funnel = {"failed_pairs": export.failed_pairs, "input": len(candidates)}
+    stages: list[tuple[str, Callable[[list[_Candidate]], list[_Candidate]]]] = [
+        ("low_score", lambda cs: _drop_low_scores(cs, cfg.SCORE_THRESHOLD, rejects)),
+        ("duplicate", lambda cs: _drop_duplicates(cs, rejects)),
+        ("near_duplicate", lambda cs: _drop_near_duplicates(cs, cfg.NEAR_DUP_THRESHOLD, rejects)),
+        ("invalid_answers", lambda cs: _drop_invalid(cs, comment_type, rejects)),
+    ]
+    for stage, run in stages:
+        before = len(candidates)
+        candidates = run(candidates)
+        funnel[stage] = before - len(candidates)
+    kept, scrubbed = [], 0
+    for c in candidates:
+        record, changed = _record(c, comment_type, cfg)
+        kept.append(record)
+        scrubbed += changed
+    funnel["kept"] = len(kept)
+    funnel["pii_scrubbed"] = scrubbed
+    dropped = sum(funnel[s] for s in DROP_STAGES)
+    if funnel["input"] != funnel["kept"] + dropped or len(rejects) != dropped:
+        raise DataError(f"{export.path}: the funnel does not add up ({_funnel_text(funnel)}, "
+                        f"{len(rejects)} rejects); this is a bug in utils.data.")
+    rejects.sort(key=lambda r: r["index"])
+    return kept, rejects, funnel
+
+
+def _candidate(pair: SDSPair, comment_type: str, scrub: bool) -> _Candidate:
+    text, masked = scrub_pii(pair.comment) if scrub else (pair.comment, 0)
+    return _Candidate(pair, f"{comment_type}-{pair.index:05d}", text.strip(), masked)
+
+
+def _reject(c: _Candidate, stage: str, reason: str, **details: Any) -> dict:
+    p = c.pair
+    return {"id": c.id, "stage": stage, "reason": reason, **details, "topic": p.topic, "index": p.index,
+            "record": {"question": p.comment, "solution": p.solution,
+                       "evaluation": {"score": p.score, "justification": p.justification}}}
+
+
+def _drop_low_scores(cands: list[_Candidate], threshold: Optional[float], rejects: list[dict]) -> list[_Candidate]:
+    if threshold is None:
+        return cands
+    kept = []
+    for c in cands:
+        score = c.pair.score
+        if score is not None and score > threshold:
+            kept.append(c)
+        else:
+            why = "no score" if score is None else f"score {score:g} is not above {threshold:g}"
+            rejects.append(_reject(c, "low_score", why))
+    return kept
+
+
+def normalize(text: str) -> str:
+    """The key of exact-duplicate detection: whitespace collapsed, case folded."""
+    return " ".join(text.split()).casefold()
+
+
+def _drop_duplicates(cands: list[_Candidate], rejects: list[dict]) -> list[_Candidate]:
+    first: dict[str, str] = {}
+    kept = []
+    for c in cands:
+        key = normalize(c.text)
+        if key in first:
+            rejects.append(_reject(c, "duplicate", f"same comment as {first[key]}", duplicate_of=first[key]))
+        else:
+            first[key] = c.id
+            kept.append(c)
+    return kept
+
+
+def _drop_near_duplicates(cands: list[_Candidate], threshold: Optional[float],
+                          rejects: list[dict]) -> list[_Candidate]:
+    if threshold is None:
+        return cands
+    earlier: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for i, j, jac in near_duplicate_pairs([c.text for c in cands], threshold):
+        earlier[j].append((i, jac))
+    alive = [True] * len(cands)
+    for j, c in enumerate(cands):
+        # only a comment still kept can make a later one redundant
+        hit = next(((i, jac) for i, jac in sorted(earlier[j]) if alive[i]), None)
+        if hit:
+            alive[j] = False
+            other = cands[hit[0]].id
+            rejects.append(_reject(c, "near_duplicate", f"word 3-gram Jaccard {hit[1]:.3f} with {other}",
+                                   duplicate_of=other, jaccard=round(hit[1], 4)))
+    return [c for c, a in zip(cands, alive) if a]
+
+
+def _drop_invalid(cands: list[_Candidate], comment_type: str, rejects: list[dict]) -> list[_Candidate]:
+    kept = []
+    for c in cands:
+        parsed = parse_answers_detailed(c.pair.solution, comment_type)
+        if not c.text:
+            rejects.append(_reject(c, "invalid_answers", "empty comment", errors={}))
+        elif not parsed.complete:
+            errors = {str(n): e for n, e in sorted(parsed.errors.items())}
+            why = "invalid answers: " + "; ".join(f"{n}: {e}" for n, e in errors.items())
+            rejects.append(_reject(c, "invalid_answers", why, errors=errors))
+        else:
+            c.values = parsed.values
+            kept.append(c)
+    return kept
+
+
+def _record(c: _Candidate, comment_type: str, cfg: Config) -> tuple[dict, bool]:
+    """The clean record of a kept pair, and whether masking changed any of its text."""
+    values = dict(c.values)
+    masked = c.masked
+    if cfg.SCRUB_PII:  # the teacher's summary may quote what the comment held
+        for n, v in values.items():
+            if isinstance(v, str):
+                values[n], k = scrub_pii(v)
+                masked += k
+    record = {
+        "id": c.id,
+        "type": comment_type,
+        "Comment": c.text,
+        "Prompt": build_prompt(c.text, comment_type, vendor=cfg.VENDOR_NAME, style=cfg.PROMPT_STYLE),
+        "Completion": format_answers(values, comment_type),
+    }
+    return record, masked > 0
+
+
+def _funnel_text(funnel: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in funnel.items())
+
+
+# ================================================================================ near-duplicates
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str, n: int = 3) -> list[tuple[str, ...]]:
+    """Word n-grams of the case-folded text (punctuation ignored), in text order.
+
+    A text of fewer than n words is one shingle of all its words, so short comments compare too.
+    """
+    words = _WORD.findall(text.casefold())
+    if len(words) < n:
+        return [tuple(words)] if words else []
+    return list(zip(*(words[k:] for k in range(n))))
+
+
+def jaccard(a: set, b: set) -> float:
+    """|a & b| / |a | b|; 0 for two empty sets."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def near_duplicate_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int, float]]:
+    """Every pair (i, j, jaccard) with i < j whose word 3-gram Jaccard is at least `threshold`.
+
+    Exact and deterministic: shingles are ranked rare-first, and two sets with Jaccard >= t must
+    share a shingle among the first |s| - ceil(t |s|) + 1 of each (prefix filtering), so only pairs
+    sharing such a rare shingle are compared, with their exact Jaccard. ~6,000 comments take about
+    a second at t = 0.9. Empty texts have no shingles and pair with nothing.
+    """
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    ids: dict[tuple[str, ...], int] = {}
+    sets: list[set[int]] = []
+    for text in texts:
+        sets.append({ids.setdefault(g, len(ids)) for g in shingles(text)})
+    freq = Counter(g for s in sets for g in s)
+    rank = {g: r for r, g in enumerate(sorted(freq, key=lambda g: (freq[g], g)))}
+    eps = 1e-9  # t * n computed in floating point must not shorten a prefix
+    index: dict[int, list[int]] = defaultdict(list)
+    pairs = []
+    for j, s in enumerate(sets):
+        if not s:
+            continue
+        ordered = sorted(s, key=rank.__getitem__)
+        prefix = len(s) - math.ceil(threshold * len(s) - eps) + 1
+        candidates: set[int] = set()
+        for g in ordered[:prefix]:
+            candidates.update(index[g])
+            index[g].append(j)
+        for i in sorted(candidates):
+            small, large = sorted((len(sets[i]), len(s)))
+            if small < threshold * large - eps:
+                continue  # the size gap alone keeps Jaccard below the threshold
+            inter = len(sets[i] & s)
+            union = len(sets[i]) + len(s) - inter
+            if inter >= threshold * union - eps:
+                pairs.append((i, j, inter / union))
+    return sorted(pairs)
+
+
+# ================================================================================ PII masking
+# Links are never touched: three questions per task ask about them. Everything else is masked with
+# a tag that says what was there, so the student still learns that a comment held an address.
+_URL = re.compile(r"(?:\b(?:https?|ftps?)://|\bwww\.)[^\s<>\"'`]+", re.IGNORECASE)
+_EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+_BEARER = re.compile(r"\b(Bearer|Basic)(\s+)[A-Za-z0-9\-._~+/]{8,}=*", re.IGNORECASE)
+_SECRET_KEY = re.compile(  # `password=...`, `api_key: ...`, `ssl.keystore.password = "..."`
+    r"(?i)\b([\w.\-]*(?:password|passwd|pwd|passphrase|secret|api[_\-]?key|apikey|access[_\-]?key(?:[_\-]?id)?"
+    r"|secret[_\-]?key|private[_\-]?key|token)[\"']?[ \t]*[:=][ \t]*)(\"[^\"\n]*\"|'[^'\n]*'|[^\s,;\"']+)"
+)
+_AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA|AGPA|ANPA|AIPA)[0-9A-Z]{16}\b")
+_JWT = re.compile(r"\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
+_LONG_HEX = re.compile(r"(?<![\w/+=.-])[0-9a-fA-F]{32,}(?![\w/+=-])")
+_LONG_TOKEN = re.compile(r"(?<![\w/+=.-])[A-Za-z0-9+/_\-]{32,}={0,2}(?![\w/+=.-])")
+_IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:]|\.\d)")
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w]|\.\d)")
+_PHONE = re.compile(
+    r"(?<![\w+.\-/])(?:"
+    r"\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]?\d{2,4}){1,4}"  # +1 (408) 555-0123, +44 20 7946 0958
+    r"|(?:\(\d{3}\)[ .\-]?|\d{3}[ .\-])\d{3}[ .\-]\d{4}"  # (408) 555-0123, 408-555-0123, 408.555.0123
+    r")(?![\w\-]|\.\d)"
+)
+
+
+def _random_looking(token: str) -> bool:
+    """Heuristic for a key rather than a name: mixed case that switches often, digits, few separators.
+
+    Measured on random base64 keys of 32-40 characters, about 5% escape (those with fewer than two
+    digits); CamelCase class names, parcel names and log-file names are left alone.
+    """
+    letters = [ch for ch in token if ch.isalpha()]
+    switches = sum(a.isupper() != b.isupper() for a, b in zip(letters, letters[1:]))
+    counts = Counter(token)
+    entropy = -sum(k / len(token) * math.log2(k / len(token)) for k in counts.values())
+    return (not token.startswith("/") and entropy >= 4.0
+            and switches >= 0.3 * max(1, len(letters) - 1)
+            and sum(ch.isdigit() for ch in token) >= 2
+            and sum(ch in "-_/+" for ch in token) <= 0.1 * len(token))
+
+
+def _valid_ipv6(candidate: str) -> bool:
+    if sum(ch not in ":" for ch in candidate) < 4:
+        return False  # `::1` identifies nobody, and `a::b` is code
+    try:
+        ipaddress.IPv6Address(candidate)
+    except ValueError:
+        return False
+    return True
+
+
+_PHONE_DIGITS = (8, 15)  # fewer digits is an id or a date piece; more is not a phone number
+
+# (pattern, replacement, condition on the match); order matters: secrets before the generic
+# token rules, e-mails before phones, IPv6 before IPv4.
+_RULES: tuple[tuple[re.Pattern, str, Optional[Callable[[re.Match], bool]]], ...] = (
+    (_BEARER, r"\1\2[SECRET]", None),
+    (_SECRET_KEY, r"\1[SECRET]", lambda m: m.group(2) not in ("[SECRET]", '""', "''")),
+    (_AWS_KEY_ID, "[SECRET]", None),
+    (_JWT, "[SECRET]", None),
+    (_EMAIL, "[EMAIL]", None),
+    (_LONG_HEX, "[SECRET]", None),
+    (_LONG_TOKEN, "[SECRET]", lambda m: _random_looking(m.group(0))),
+    (_IPV6, "[IP]", lambda m: _valid_ipv6(m.group(0))),
+    (_IPV4, "[IP]", None),
+    (_PHONE, "[PHONE]", lambda m: _PHONE_DIGITS[0] <= sum(ch.isdigit() for ch in m.group(0)) <= _PHONE_DIGITS[1]),
+)
+
+
+def scrub_pii(text: str) -> tuple[str, int]:
+    """Mask e-mail addresses, phone numbers, IPv4/IPv6 addresses and secrets; keep links intact.
+
+    Secrets are values after `password`/`secret`/`token`/`api_key`-like keys, bearer and basic
+    credentials, AWS access key ids, JWTs, and long hex or random-looking base64 tokens (32+
+    characters). Returns the masked text and the number of replacements made.
+    """
+    pieces, count, last = [], 0, 0
+    for url in _URL.finditer(text):
+        masked, k = _mask(text[last:url.start()])
+        pieces += [masked, url.group(0)]
+        count += k
+        last = url.end()
+    masked, k = _mask(text[last:])
+    pieces.append(masked)
+    return "".join(pieces), count + k
+
+
+def _mask(text: str) -> tuple[str, int]:
+    total = 0
+    for rule in _RULES:
+        text, count = _apply(rule, text)
+        total += count
+    return text, total
+
+
+def _apply(rule: tuple, text: str) -> tuple[str, int]:
+    pattern, replacement, condition = rule
+    count = 0
+
+    def substitute(m: re.Match) -> str:
+        nonlocal count
+        if condition is not None and not condition(m):
+            return m.group(0)
+        count += 1
+        return m.expand(replacement)
+
+    return pattern.sub(substitute, text), count
+
+
+# ================================================================================ the split
+def split_records(records: Sequence[dict], eval_size: int, train_size: int, seed: int,
+                  what: str = "the data") -> tuple[list[dict], list[dict]]:
+    """Shuffle with `random.Random(seed)`, carve out the evaluation set, then take the training set.
+
+    Returns (train, evaluation), both in the shuffled order. When data are short, evaluation gets at
+    most all but one record and train what is left (a warning says so); fewer than 2 records raise.
+    """
+    n = len(records)
+    if n < 2:
+        raise DataError(
+            f"{what}: {n} usable comment(s) remain after filtering, but at least 2 are needed (one to "
+            "train on, one to evaluate). Export more pairs, or relax SCORE_THRESHOLD / NEAR_DUP_THRESHOLD."
+        )
+    order = list(records)
+    random.Random(seed).shuffle(order)
+    n_eval = min(eval_size, n - 1)
+    n_train = min(train_size, n - n_eval)
+    if n_eval < eval_size or n_train < train_size:
+        warnings.warn(f"{what}: only {n} usable comments for EVAL_SIZE={eval_size} and TRAIN_SIZE={train_size}; "
+                      f"using {n_eval} for evaluation and {n_train} for training.", stacklevel=2)
+    return order[n_eval:n_eval + n_train], order[:n_eval]
+
+
+def check_disjoint(train: Sequence[dict], evaluation: Sequence[dict], threshold: Optional[float],
+                   what: str = "the data") -> None:
+    """Raise unless no training comment equals, or is a near-duplicate of, an evaluation comment.
+
+    The funnel removes duplicates before the split, so this holds by construction; the check makes
+    a future change that breaks it fail loudly instead of inflating the evaluation.
+    """
+    eval_ids = {normalize(r["Comment"]): r["id"] for r in evaluation}
+    clashes = [(r["id"], eval_ids[normalize(r["Comment"])]) for r in train if normalize(r["Comment"]) in eval_ids]
+    if threshold is not None:
+        both = list(evaluation) + list(train)
+        n_eval = len(evaluation)
+        clashes += [(both[j]["id"], both[i]["id"])
+                    for i, j, _ in near_duplicate_pairs([r["Comment"] for r in both], threshold)
+                    if i < n_eval <= j]
+    if clashes:
+        shown = ", ".join(f"train {a} ~ eval {b}" for a, b in clashes[:5])
+        raise DataError(f"{what}: {len(clashes)} training comment(s) repeat evaluation comments ({shown}).")
+
+
+# ================================================================================ the data card
+def label_distribution(records: Sequence[dict], comment_type: str) -> dict[str, dict]:
+    """Per question (by key): value counts for BOOL and SCORE (every value in range), mean words for TEXT."""
+    parsed = [parse_answers(r["Completion"], comment_type) for r in records]
+    out: dict[str, dict] = {}
+    for q in questions(comment_type):
+        values = [p[q.number] for p in parsed if p[q.number] is not None]
+        if q.kind == "TEXT":
+            words = [len(str(v).split()) for v in values]
+            mean = round(sum(words) / len(words), 2) if words else None
+            out[q.key] = {"number": q.number, "kind": q.kind, "mean_words": mean}
+        else:
+            counts = Counter(values)
+            out[q.key] = {"number": q.number, "kind": q.kind,
+                          "counts": {str(v): counts.get(v, 0) for v in range(q.low, q.high + 1)}}
+    return out
+
+
+def token_lengths(types: dict[str, TypeData], cfg: Config) -> dict:
+    """Prompt + Completion lengths in student tokens per type and split, or a note saying why not.
+
+    The chat template and system prompt add a few dozen tokens in Step 2; `over_max_length`
+    counts records already longer than MAX_LENGTH without them.
+    """
+    from utils.models import is_ready, model_dir
+
+    folder = model_dir(cfg, "student")
+    if not is_ready(folder):
+        return {"skipped": f"the student model folder {folder} is not ready yet (run Step 0 first)"}
+    from utils.models import load_tokenizer
+
+    tok = load_tokenizer(folder, cfg)
+    out: dict[str, Any] = {"tokenizer": folder.name, "counted": "Prompt + newline + Completion, no special tokens"}
+    for ctype, data in types.items():
+        out[ctype] = {}
+        for split, records in (("train", data.train), ("eval", data.eval)):
+            texts = [r["Prompt"] + "\n" + r["Completion"] for r in records]
+            lengths = sorted(len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"])
+            out[ctype][split] = _length_stats(lengths, cfg.MAX_LENGTH)
+    return out
+
+
+def _length_stats(lengths: list[int], max_length: int) -> dict:
+    if not lengths:
+        return {"n": 0}
+    p95 = lengths[min(len(lengths) - 1, math.ceil(0.95 * len(lengths)) - 1)]  # nearest-rank percentile
+    return {"n": len(lengths), "min": lengths[0], "mean": round(sum(lengths) / len(lengths), 1), "p95": p95,
+            "max": lengths[-1], "over_max_length": sum(x > max_length for x in lengths)}
+
+
+def build_data_card(types: dict[str, TypeData], cfg: Config, paths: dict[str, Path]) -> dict:
+    """What went in, what came out and why: the JSON saved as `Data/data_card.json`."""
+    return {
+        "step": "1_Data_Preparation",
+        "seed": cfg.SEED,
+        "id_scheme": ID_SCHEME,
+        "files": {
+            t: {"input": str(d.source), "sha256": d.sha256, "format": d.format, "topics": d.topics,
+                "funnel": d.funnel,
+                "outputs": {k.split("_", 1)[1]: str(p) for k, p in paths.items() if k.startswith(f"{t}_")}}
+            for t, d in types.items()
+        },
+        "merged_train": {"path": str(paths["merged_train"]), "records": sum(len(d.train) for d in types.values())},
+        "split": {t: {"train": len(d.train), "eval": len(d.eval), "available": len(d.kept)} for t, d in types.items()},
+        "labels": {t: {"train": label_distribution(d.train, t), "eval": label_distribution(d.eval, t)}
+                   for t, d in types.items()},
+        "token_lengths": token_lengths(types, cfg),
+        "config": cfg.to_dict(),
+        "versions": library_versions(),
+    }
+
+
+# ================================================================================ tables and plots
+def funnel_frame(result: DataResult):
+    """The funnel as a table: one row per stage, one column per SDS file."""
+    import pandas as pd
+
+    return pd.DataFrame({d.source.name: d.funnel for d in result.types.values()})
+
+
+def label_distribution_frame(result: DataResult):
+    """BOOL and SCORE answers as a long table: type, question, split, value, count and share."""
+    import pandas as pd
+
+    rows = []
+    for ctype, splits in result.card["labels"].items():
+        for split, dist in splits.items():
+            for key, q in dist.items():
+                total = sum(q.get("counts", {}).values())
+                for value, count in q.get("counts", {}).items():
+                    rows.append({"type": ctype, "number": q["number"], "question": key, "split": split,
+                                 "value": int(value), "count": count, "share": count / total if total else 0.0})
+    return pd.DataFrame(rows, columns=["type", "number", "question", "split", "value", "count", "share"])
+
+
+def plot_label_distribution(result: DataResult, columns: int = 6):
+    """Bars of answer shares, train against eval, one small panel per BOOL/SCORE question."""
+    import matplotlib.pyplot as plt
+
+    frame = label_distribution_frame(result)
+    panels = list(frame.groupby(["type", "number", "question"], sort=False).groups)
+    rows = max(1, math.ceil(len(panels) / columns))
+    fig, axes = plt.subplots(rows, columns, squeeze=False, figsize=(2.6 * columns, 2.1 * rows), layout="constrained")
+    plt.close(fig)  # shown once, as the cell's value, not again by the inline backend
+    axes = axes.ravel()
+    for ax, (ctype, number, key) in zip(axes, panels):
+        part = frame[(frame.type == ctype) & (frame.number == number)]
+        for offset, split in ((-0.2, "train"), (0.2, "eval")):
+            s = part[part.split == split]
+            ax.bar(s.value + offset, s.share, width=0.4, label=split)
+        ax.set_title(f"{ctype} {number}. {key}", fontsize=8)
+        ax.set_xticks(sorted(part.value.unique()))
+        ax.set_ylim(0, 1)
+        ax.tick_params(labelsize=7)
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    if panels:
+        axes[0].legend(fontsize=7)
+    fig.suptitle("Share of each answer, train vs eval")
+    return fig
+
+
+def rejects_frame(result: DataResult):
+    """Dropped pairs counted by file, stage and cause (for invalid answers, the kinds of error)."""
+    import pandas as pd
+
+    rows = Counter()
+    for data in result.types.values():
+        for rej in data.rejects:
+            rows[(data.source.name, rej["stage"], _cause(rej))] += 1
+    frame = pd.DataFrame([(*k, v) for k, v in rows.items()], columns=["file", "stage", "cause", "count"])
+    order = {s: i for i, s in enumerate(DROP_STAGES)}
+    return frame.sort_values(["file", "stage", "count"], key=lambda c: c.map(order) if c.name == "stage" else c,
+                             ascending=[True, True, False], ignore_index=True)
+
+
+def _cause(rej: dict) -> str:
+    stage = rej["stage"]
+    if stage == "low_score":
+        return "no score" if rej["reason"] == "no score" else "score not above threshold"
+    if stage in ("duplicate", "near_duplicate"):
+        return stage.replace("_", " ")
+    if not rej.get("errors"):
+        return rej["reason"]
+    kinds = sorted({re.match(r"[a-z ]+", e).group(0).strip() for e in rej["errors"].values()})
+    return "answers " + " + ".join(kinds)
