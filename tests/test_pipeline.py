@@ -43,3 +43,25 @@ def test_a_failing_cell_stops_the_run_with_its_error(tmp_path):
     assert done.returncode == 1
     assert "Step 0 (0_Setup_Models.ipynb) failed in cell" in done.stderr
     assert "ModelSetupError" in done.stderr and "does not exist" in done.stderr
+
+
+def test_all_four_steps_on_tiny_end_to_end(tmp_path):
+    """The whole pipeline on the tiny profile, outputs kept away from the project's folders."""
+    sets = [f"DATA_DIR={tmp_path / 'data'}", f"TMP_DIR={tmp_path / 'tmp'}", f"RESULTS_DIR={tmp_path / 'results'}"]
+    args = ["--profile", "tiny", "--run-dir", str(tmp_path / "run")]
+    for item in sets:
+        args += ["--set", item]
+    done = run(*args)
+    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
+    for name in pipeline.NOTEBOOKS.values():
+        assert (tmp_path / "run" / name).exists()
+    assert (tmp_path / "data" / "AllComments_Clean_Train.json").exists()
+    assert (tmp_path / "data" / "data_card.json").exists()
+    merged = tmp_path / "tmp" / "merged_AllComments_Clean_Train_r8_a16_d0.0"
+    assert (merged / "training_card.json").exists()
+    metrics = json.loads((tmp_path / "results" / "metrics.json").read_text())
+    summary = metrics["summary"]
+    assert 0 <= summary["adjusted_win_rate"] <= 1 and len(summary["adjusted_win_rate_ci95"]) == 2
+    assert set(summary["teacher_agreement"]) == {"base", "finetuned"}
+    assert metrics["profile"] == "tiny" and metrics["check"]["checks"]
+    assert "adjusted win rate" in done.stdout  # the runner's summary line for step 3

@@ -40,6 +40,7 @@ FINGERPRINT_KEYS = (
     "STUDENT_MODEL", "SEED", "LORA_R", "LORA_ALPHA", "LORA_DROPOUT", "LORA_TARGET_MODULES",
     "LEARNING_RATE", "LR_SCHEDULER", "WARMUP_RATIO", "NUM_EPOCHS", "MAX_STEPS", "BATCH_SIZE",
     "GRAD_ACCUM", "MAX_LENGTH", "DEV_FRACTION", "LOAD_IN_4BIT", "SYSTEM_PROMPT", "VENDOR_NAME",
+    "LORA_LAST_LAYERS",
 )
 
 
@@ -93,7 +94,7 @@ def load_training_data(cfg: Config, tokenizer) -> TrainingData:
         if len(ex["input_ids"]) > cfg.MAX_LENGTH:
             too_long += 1  # never cut an answer short: a cut answer teaches the wrong ending
             continue
-        rows.append({"id": rec["id"], "input_ids": ex["input_ids"], "labels": ex["labels"]})
+        rows.append({"input_ids": ex["input_ids"], "labels": ex["labels"]})
     if too_long:
         print(f"Dropped {too_long} of {len(records)} records longer than MAX_LENGTH={cfg.MAX_LENGTH} tokens.")
     order = list(range(len(rows)))
@@ -101,7 +102,8 @@ def load_training_data(cfg: Config, tokenizer) -> TrainingData:
     n_dev = max(1, round(len(rows) * cfg.DEV_FRACTION))
     if len(rows) - n_dev < 1:
         raise ValueError(f"{path} holds {len(rows)} usable records: too few to hold out a dev set.")
-    dev = [rows[i] for i in order[:n_dev]]
+    # dev is only ever evaluated: sorted by length, its batches carry almost no padding
+    dev = sorted((rows[i] for i in order[:n_dev]), key=lambda r: len(r["input_ids"]))
     train = [rows[i] for i in order[n_dev:]]
     return TrainingData(
         train=Dataset.from_list(train), dev=Dataset.from_list(dev), records=len(records),
@@ -123,10 +125,27 @@ def select_backend(cfg: Config, runtime: Runtime) -> str:
     return "unsloth"
 
 
-def target_modules(cfg: Config, backend: str):
-    if cfg.LORA_TARGET_MODULES == "all-linear":
-        return LLAMA_LINEAR if backend == "unsloth" else "all-linear"
-    return [m.strip() for m in cfg.LORA_TARGET_MODULES.split(",") if m.strip()]
+def target_modules(cfg: Config, backend: str, model=None):
+    """LoRA target module names; "all-linear" is spelled out where a list is required."""
+    if cfg.LORA_TARGET_MODULES != "all-linear":
+        return [m.strip() for m in cfg.LORA_TARGET_MODULES.split(",") if m.strip()]
+    if backend == "unsloth":
+        return LLAMA_LINEAR
+    if cfg.LORA_LAST_LAYERS is None or model is None:
+        return "all-linear"
+    import torch
+
+    # peft's layers_to_transform needs names: every linear layer inside the decoder blocks
+    return sorted({name.rsplit(".", 1)[-1] for name, mod in model.named_modules()
+                   if isinstance(mod, torch.nn.Linear) and ".layers." in name})
+
+
+def lora_layers(cfg: Config, model) -> Optional[list[int]]:
+    """Indices of the layers that get adapters (the last LORA_LAST_LAYERS), or None for all."""
+    if cfg.LORA_LAST_LAYERS is None:
+        return None
+    n = model.config.num_hidden_layers
+    return list(range(max(0, n - cfg.LORA_LAST_LAYERS), n))
 
 
 def load_student_with_lora(cfg: Config, runtime: Runtime, backend: str):
@@ -142,6 +161,7 @@ def load_student_with_lora(cfg: Config, runtime: Runtime, backend: str):
         model = FastLanguageModel.get_peft_model(
             model, r=cfg.LORA_R, lora_alpha=cfg.LORA_ALPHA, lora_dropout=cfg.LORA_DROPOUT,
             target_modules=target_modules(cfg, backend), bias="none", random_state=cfg.SEED,
+            layers_to_transform=lora_layers(cfg, model),
             use_gradient_checkpointing="unsloth" if cfg.GRADIENT_CHECKPOINTING else False,
         )
         return model, load_tokenizer(folder, cfg)
@@ -170,7 +190,8 @@ def load_student_with_lora(cfg: Config, runtime: Runtime, backend: str):
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=cfg.GRADIENT_CHECKPOINTING)
     lora = LoraConfig(
         r=cfg.LORA_R, lora_alpha=cfg.LORA_ALPHA, lora_dropout=cfg.LORA_DROPOUT,
-        target_modules=target_modules(cfg, backend), bias="none", task_type="CAUSAL_LM",
+        target_modules=target_modules(cfg, backend, model), bias="none", task_type="CAUSAL_LM",
+        layers_to_transform=lora_layers(cfg, model),
     )
     model = get_peft_model(model, lora)
     return model, load_tokenizer(folder, cfg)
@@ -200,9 +221,17 @@ def _tokens_callback(start_tokens: int):
 
 
 def build_trainer(cfg: Config, model, tokenizer, data: TrainingData, runtime: Runtime, out: Path):
-    from trl import SFTConfig, SFTTrainer
+    """A transformers Trainer over the pre-tokenized examples, padded by trl's collator.
 
-    args = SFTConfig(
+    Why not trl's SFTTrainer: our examples already carry their labels, which is all it would add,
+    and trl 1.16 always computes per-token log-probabilities and entropy through a chunked LM
+    head that is ~1.8x slower on a CPU. Mixed-precision autocast is used on GPUs only: on a CPU
+    the weights are already bf16, and autocast there made each step ~3x slower (measured).
+    """
+    from transformers import Trainer, TrainingArguments
+    from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
+
+    args = TrainingArguments(
         output_dir=str(out),
         seed=cfg.SEED,
         data_seed=cfg.SEED,
@@ -217,23 +246,24 @@ def build_trainer(cfg: Config, model, tokenizer, data: TrainingData, runtime: Ru
         activation_checkpointing=cfg.GRADIENT_CHECKPOINTING,
         eval_strategy="steps",
         eval_steps=cfg.EVAL_STEPS,
+        prediction_loss_only=True,  # dev loss only: never gather full-vocabulary logits
         save_strategy="steps",
         save_steps=cfg.SAVE_STEPS,
         save_total_limit=cfg.SAVE_TOTAL_LIMIT,
         logging_steps=cfg.LOGGING_STEPS,
-        bf16=runtime.dtype_name == "bfloat16",
-        fp16=runtime.dtype_name == "float16",
+        bf16=runtime.on_gpu and runtime.dtype_name == "bfloat16",
+        fp16=runtime.on_gpu and runtime.dtype_name == "float16",
         use_cpu=not runtime.on_gpu,
         train_sampling_strategy="group_by_length" if cfg.GROUP_BY_LENGTH else "random",
         include_num_input_tokens_seen="all",
-        max_length=None,  # examples were measured already; longer ones were dropped, not cut
+        remove_unused_columns=False,
         report_to=[],
         dataloader_num_workers=0,
-        disable_tqdm=False,
     )
-    return SFTTrainer(
+    collator = DataCollatorForLanguageModeling(pad_token_id=tokenizer.pad_token_id)
+    return Trainer(
         model=model, args=args, train_dataset=data.train, eval_dataset=data.dev,
-        processing_class=tokenizer, callbacks=[_tokens_callback(0)],
+        data_collator=collator, processing_class=tokenizer, callbacks=[_tokens_callback(0)],
     )
 
 
@@ -299,8 +329,13 @@ def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> Tra
         first_dev = trainer.evaluate()["eval_loss"]  # the dev loss before any update
     trainer.train(resume_from_checkpoint=resume)
     wall = time.time() - start
-    final_dev = trainer.evaluate()["eval_loss"]
     history = trainer.state.log_history
+    last = next((h for h in reversed(history) if "eval_loss" in h), None)
+    if last and last["step"] == trainer.state.global_step:
+        final_dev = last["eval_loss"]  # the schedule already evaluated the final weights
+    else:
+        final_dev = trainer.evaluate()["eval_loss"]
+        history = trainer.state.log_history
     if first_dev is None:  # resumed: the first evaluation is in the checkpoint's history
         first_dev = next((h["eval_loss"] for h in history if "eval_loss" in h), None)
 
