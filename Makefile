@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install install-gpu demo tiny amp test clean
+.PHONY: install install-gpu demo tiny amp app test clean
 
 install: $(STAMP)
 
@@ -29,6 +29,9 @@ tiny: install
 
 amp: install-gpu
 	$(BIN)/python -m utils.pipeline --profile amp
+
+app: install
+	$(BIN)/python utils/app.py
 
 test: install
 	$(BIN)/python -m pytest -q

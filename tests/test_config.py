@@ -65,3 +65,15 @@ def test_config_round_trips_to_json_without_secrets(monkeypatch):
     data = load_config("demo").to_dict()
     assert "hf_secret_value" not in repr(data)
     assert data["HF_TOKEN_ENV"] == "HF_TOKEN"
+
+
+def test_judge_endpoint_comes_from_the_environment_and_overrides_win(monkeypatch):
+    monkeypatch.setenv("JUDGE_ENDPOINT_URL", "http://judge.local:8000/v1")
+    monkeypatch.setenv("JUDGE_ENDPOINT_MODEL", "phi-4")
+    cfg = load_config("amp")
+    assert (cfg.JUDGE_ENDPOINT_URL, cfg.JUDGE_ENDPOINT_MODEL) == ("http://judge.local:8000/v1", "phi-4")
+    assert load_config("amp", {"JUDGE_ENDPOINT_URL": "None"}).JUDGE_ENDPOINT_URL is None
+    # an AMP launch form leaves unused variables empty: empty means unset
+    monkeypatch.setenv("JUDGE_ENDPOINT_URL", "")
+    monkeypatch.setenv("JUDGE_ENDPOINT_MODEL", " ")
+    assert load_config("amp").JUDGE_ENDPOINT_URL is None and load_config("amp").JUDGE_ENDPOINT_MODEL is None

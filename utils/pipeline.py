@@ -2,14 +2,24 @@
 
     python -m utils.pipeline [--profile tiny|demo|amp|auto] [--steps 0,1,2,3]
                              [--set KEY=VALUE ...] [--run-dir DIR]
+    python utils/pipeline.py --steps 2       # the same, as a file (the AMP's jobs run it so)
 
 Each step's executed notebook is kept in the run directory (default `runs/<time>-<profile>/`)
 beside the resolved `config.json`. The Config is validated before anything runs, so a wrong key
 fails in a second. The first failing cell stops the run with its error and a non-zero exit; the
-run ends with a summary of steps, seconds and key outputs.
+run ends with a summary of steps, seconds and key outputs. When Steps 2 or 3 run and MLflow
+tracking is on, one MLflow run is created for the whole invocation; its id reaches the notebooks in
+the KD_MLFLOW_RUN_ID environment variable and is saved in config.json (utils.tracking).
 """
 
 from __future__ import annotations
+
+if not __package__:  # run as a file (`python utils/pipeline.py`, as a CML job does): import from the
+    import sys as _sys  # project root, and keep utils/ off the path so its io.py shadows nothing
+    from pathlib import Path as _Path
+
+    _here = _Path(__file__).resolve().parent
+    _sys.path[:] = [str(_here.parent)] + [p for p in _sys.path if _Path(p or ".").resolve() != _here]
 
 import argparse
 import sys
@@ -19,6 +29,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from Config.Config import PROJECT_ROOT, Config, ConfigError, load_config, parse_set_args
+from utils import tracking
 from utils.io import library_versions, read_json, write_json
 
 NOTEBOOKS = {
@@ -113,9 +124,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     run_dir = Path(args.run_dir) if args.run_dir else (
         PROJECT_ROOT / "runs" / f"{datetime.now():%Y%m%d-%H%M%S}-{cfg.PROFILE}")
     run_dir.mkdir(parents=True, exist_ok=True)
+    mlflow_run = tracking.start_pipeline_run(cfg, run_dir, steps)  # exported to the notebooks' kernels
     write_json(run_dir / "config.json", {"profile": cfg.PROFILE, "overrides": overrides,
-                                         "config": cfg.to_dict(), "versions": library_versions()})
-    print(f"Profile {cfg.PROFILE}, steps {steps}, run directory {run_dir}")
+                                         "config": cfg.to_dict(), "versions": library_versions(),
+                                         "mlflow_run_id": mlflow_run})
+    print(f"Profile {cfg.PROFILE}, steps {steps}, run directory {run_dir}"
+          + (f", MLflow run {mlflow_run}" if mlflow_run else ""))
 
     timings: list[tuple[int, float, str]] = []
     for step in steps:
@@ -124,10 +138,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         except StepFailed as err:
             print(f"\nFAILED: {err}", file=sys.stderr)
             _print_summary(timings, run_dir)
+            tracking.end_pipeline_run(cfg, mlflow_run, "FAILED")
             return 1
         timings.append((step, seconds, key_outputs(cfg, step)))
         print(f"Step {step} done in {seconds:.1f} s")
     _print_summary(timings, run_dir)
+    tracking.end_pipeline_run(cfg, mlflow_run, "FINISHED")
     return 0
 
 

@@ -1,0 +1,170 @@
+"""The comparison app on the tiny models: the table, a missing model, its HTTP API and a real browser.
+
+The "fine-tuned" model is a copy of the tiny base folder under the name Step 2 gives a merged model,
+so no training is needed; the evaluation comments and results are small hand-made files.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from Config.Config import PROJECT_ROOT, load_config
+from utils import app, models
+from utils.io import write_json
+from utils.metrics import compute_metrics
+from utils.report import write_results
+from utils.tasks import TASKS, build_prompt, format_answers, parse_answers, questions
+from utils.train import merged_dir
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Chromium on a machine without network: no background calls, no sandbox as root, a fresh profile.
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+COMMENT = "Hi team, the Kudu tablet server on node 3 crashes after the upgrade to 7.1.9. Can you send the logs?"
+
+
+def eval_record(i: int) -> dict:
+    comment = f"Kudu tablet server {i} is down since the upgrade; see https://issues.apache.org/jira/browse/KUDU-{i}."
+    answers = {q.number: (1 if q.kind == "BOOL" else q.low if q.kind == "SCORE" else "Kudu is down") for q in questions("vendor")}
+    return {"id": f"vendor-{i:05d}", "type": "vendor", "Comment": comment,
+            "Prompt": build_prompt(comment, "vendor", style="compact"), "Completion": format_answers(answers, "vendor")}
+
+
+def project(root: Path) -> dict[str, str]:
+    """A tiny project under `root`: evaluation comments, a 'merged' model and a results set."""
+    overrides = {"TMP_DIR": str(root / "tmp"), "DATA_DIR": str(root / "Data"), "RESULTS_DIR": str(root / "results")}
+    cfg = load_config("tiny", overrides)
+    base = models.setup_model(cfg)
+    shutil.copytree(base, merged_dir(cfg))
+    write_json(cfg.data_dir / "VendorComments_Evaluation_Clean.json", [eval_record(i) for i in range(3)])
+    write_json(cfg.data_dir / "CustomerComments_Evaluation_Clean.json", [])
+    answers = [{"type": "vendor", "id": f"vendor-{i:05d}", "comment": "c", "teacher": {1: 1}, "base": {1: 0},
+                "finetuned": {1: 1}} for i in range(3)]
+    verdicts = [{"type": "vendor", "id": f"vendor-{i:05d}", "question": 1, "judge": "reference",
+                 "verdict": "win", "unparsed": False} for i in range(3)]
+    write_results(cfg, compute_metrics(verdicts, answers, TASKS, n_boot=50, seed=0), verdicts, answers)
+    return overrides
+
+
+def test_a_missing_finetuned_model_is_reported_and_the_base_still_answers(tmp_path):
+    cfg = load_config("tiny", {"TMP_DIR": str(tmp_path / "tmp"), "DATA_DIR": str(tmp_path / "Data"),
+                               "GEN_MAX_NEW_TOKENS": 8})
+    models.setup_model(cfg)
+    comparer = app.Comparer(cfg)
+    assert any("fine-tuned model is not there yet" in n and "Step 2" in n for n in comparer.notes)
+    assert any("No evaluation comments" in n for n in comparer.notes)
+    result = comparer.compare("vendor", COMMENT)
+    assert result["models"]["base"]["available"] and result["models"]["base"]["latency_s"] > 0
+    assert not result["models"]["finetuned"]["available"]
+    assert [r["question"] for r in result["rows"]] == list(range(1, 12))
+    assert not any(r["differs"] for r in result["rows"]) and result["evaluation_id"] is None
+    assert "fine-tuned**: not available" in app.latency_markdown(result)
+    with pytest.raises(ValueError, match="Paste a comment"):
+        comparer.compare("vendor", "  ")
+
+
+def test_the_table_marks_differences_and_colours_answers_against_the_teacher():
+    rows = [{"question": 1, "key": "technical", "kind": "BOOL", "text": "technical information?", "teacher": 1,
+             "base": 0, "finetuned": 1, "base_error": None, "finetuned_error": None, "differs": True},
+            {"question": 11, "key": "summary", "kind": "TEXT", "text": "summary <b>", "teacher": "x",
+             "base": None, "finetuned": None, "base_error": "missing", "finetuned_error": "empty", "differs": False}]
+    page = app.comparison_html({"evaluation_id": "vendor-1", "rows": rows})
+    assert page.count("<tr") == 3 and page.count('class="kd-differs"') == 1
+    assert '<td class="kd-wrong">0</td>' in page and '<td class="kd-right">1</td>' in page
+    assert "summary &lt;b&gt;" in page and ">missing<" in page  # escaped text, the parse error shown
+    assert "<th>teacher</th>" not in app.comparison_html({"evaluation_id": None, "rows": rows})
+
+
+def test_port_comes_from_cml_when_set(monkeypatch):
+    cfg = load_config("tiny")
+    monkeypatch.delenv("CDSW_APP_PORT", raising=False)
+    assert app.listen_port(cfg) == cfg.APP_PORT and app.listen_port(cfg, 9000) == 9000
+    monkeypatch.setenv("CDSW_APP_PORT", "8100")
+    assert app.listen_port(cfg) == 8100
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """`python utils/app.py` started as a CML application starts it: as a file, from another folder."""
+    root = tmp_path_factory.mktemp("app")
+    overrides = project(root)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "CDSW_APP_PORT"} | {"KD_PROFILE": "tiny"}
+    cmd = [sys.executable, str(PROJECT_ROOT / "utils" / "app.py"), "--port", str(port)]
+    cmd += [arg for key, value in overrides.items() for arg in ("--set", f"{key}={value}")]
+    log = (root / "app.log").open("w")
+    server = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + 180
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.time() > deadline:
+                    pytest.fail(f"the app did not start:\n{(root / 'app.log').read_text()[-3000:]}")
+                time.sleep(1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+@pytest.mark.slow
+def test_the_api_compares_both_models_question_by_question(served):
+    from gradio_client import Client
+
+    client = Client(served, verbose=False)
+    record = eval_record(1)
+    result = client.predict("vendor", record["Comment"], api_name="/compare")
+    assert result["evaluation_id"] == record["id"] and result["notes"] == []
+    teacher = parse_answers(record["Completion"], "vendor")
+    assert [r["teacher"] for r in result["rows"]] == [teacher[q.number] for q in questions("vendor")]
+    for name in ("base", "finetuned"):
+        assert result["models"][name]["available"] and result["models"][name]["latency_s"] > 0
+    # the "fine-tuned" model is a copy of the base, and decoding is greedy: the same answers
+    assert not any(r["differs"] for r in result["rows"])
+    assert result["models"]["base"]["text"] == result["models"]["finetuned"]["text"]
+
+    pasted = client.predict("vendor", COMMENT, api_name="/compare")
+    assert pasted["evaluation_id"] is None and all(r["teacher"] is None for r in pasted["rows"])
+
+
+@pytest.mark.slow
+def test_a_browser_submits_a_comment_and_sees_the_table(served, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1400})
+            page.goto(served, wait_until="load")
+            page.get_by_label("Comment", exact=True).fill(COMMENT)
+            page.get_by_role("button", name="Compare", exact=True).click()
+            page.locator(".kd-table").wait_for(timeout=60_000)
+            assert page.locator(".kd-table tr").count() == 1 + 11  # header + vendor questions
+            assert "answers parsed" in page.inner_text("body")
+            page.get_by_role("tab", name="Evaluation", exact=True).click()
+            page.get_by_text("adjusted win rate").first.wait_for(timeout=30_000)
+            page.get_by_role("tab", name="Compare", exact=True).click()
+            shot = tmp_path / "app.png"
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 10_000

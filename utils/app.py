@@ -1,0 +1,307 @@
+"""The comparison app: the base and the fine-tuned student side by side, and the latest evaluation.
+
+    python utils/app.py [--profile demo] [--set KEY=VALUE ...] [--host 127.0.0.1] [--port 7860]
+    make app
+
+Tab "Compare": pick a comment type, paste a comment or pick one of the evaluation comments
+(Step 1's `Data/<stem>_Evaluation_Clean.json`), and both students answer it with the prompt they
+were trained on (`utils.tasks.build_prompt`, rendered by `utils.inference.Engine`). A table shows
+the parsed answer to every question side by side, marks the questions where the two differ and,
+for an evaluation comment, colours each answer against the teacher's. Each model's latency shows
+below. Each model is loaded once, at startup; a missing model is reported, never fatal.
+
+Tab "Evaluation": the latest `results/metrics.json` (Step 3): the check, the per-question table,
+the win rates with their intervals and judged examples.
+
+The same comparison is an HTTP API endpoint, `/compare`:
+
+    >>> from gradio_client import Client
+    >>> Client("http://127.0.0.1:7860/").predict("vendor", "Kudu is down ...", api_name="/compare")
+    {"comment_type": "vendor", "evaluation_id": None, "models": {"base": {"latency_s": 2.1, ...},
+     "finetuned": {...}}, "rows": [{"question": 1, "key": "technical", "base": 1, "finetuned": 1,
+     "teacher": None, "differs": False, ...}, ...], "notes": []}
+
+Where it listens: 127.0.0.1 (`--host` to change), on `--port`, else $CDSW_APP_PORT (a Cloudera AI
+application must listen on 127.0.0.1 and that port), else Config `APP_PORT`. The profile comes
+from `--profile`, else $KD_PROFILE, as everywhere.
+"""
+
+from __future__ import annotations
+
+if not __package__:  # run as a file (`python utils/app.py`, as a CML application does): import from
+    import sys as _sys  # the project root, and keep utils/ off the path so its io.py shadows nothing
+    from pathlib import Path as _Path
+
+    _here = _Path(__file__).resolve().parent
+    _sys.path[:] = [str(_here.parent)] + [p for p in _sys.path if _Path(p or ".").resolve() != _here]
+
+import argparse
+import dataclasses
+import html
+import io
+import os
+import sys
+import threading
+import time
+from typing import Any, Optional
+
+from Config.Config import Config, load_config, parse_set_args
+from utils.evaluation import load_eval_records
+from utils.inference import Engine
+from utils.models import is_ready, model_dir
+from utils.runtime import prepare
+from utils.tasks import COMMENT_TYPE_LABELS, build_prompt, parse_answers, parse_answers_detailed, questions
+from utils.train import merged_dir
+
+MODELS = {"base": "base", "finetuned": "fine-tuned"}  # name -> label
+STEP_OF = {"base": "Step 0 (0_Setup_Models.ipynb)", "finetuned": "Step 2 (2_Finetune_LoRA.ipynb)"}
+
+
+class Comparer:
+    """Both students, each loaded once, and the evaluation comments with the teacher's answers."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.model_notes: list[str] = []  # models that are not there yet: said on the page and in replies
+        self.engines: dict[str, Optional[Engine]] = {}
+        self.folders = {"base": model_dir(cfg, "student"), "finetuned": merged_dir(cfg)}
+        self._lock = threading.Lock()  # one generation at a time: the models are not thread-safe
+        runtime = prepare(cfg)
+        # One comment at a time needs no vLLM, and two vLLM engines would each claim most of the GPU.
+        engine_cfg = dataclasses.replace(cfg, INFERENCE_BACKEND="hf") if cfg.INFERENCE_BACKEND == "auto" else cfg
+        for name, folder in self.folders.items():
+            if is_ready(folder):
+                self.engines[name] = Engine(folder, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime)
+            else:
+                self.engines[name] = None
+                self.model_notes.append(f"The {MODELS[name]} model is not there yet ({folder}): run {STEP_OF[name]}.")
+        self.notes = list(self.model_notes)
+        try:
+            self.records = load_eval_records(cfg)
+        except FileNotFoundError as err:
+            self.records = {}
+            self.notes.append(f"No evaluation comments to pick from: {err}")
+
+    def find_record(self, comment_type: str, comment: str) -> Optional[dict]:
+        """The evaluation record whose comment this is, if any (its teacher answers are known)."""
+        text = comment.strip()
+        return next((r for r in self.records.get(comment_type, []) if r["Comment"].strip() == text), None)
+
+    def answer(self, name: str, comment: str, comment_type: str) -> dict[str, Any]:
+        """One model's raw answer, parse and latency (greedy, GEN_MAX_NEW_TOKENS at most)."""
+        engine = self.engines[name]
+        if engine is None:
+            return {"available": False, "folder": str(self.folders[name])}
+        prompt = build_prompt(comment, comment_type, self.cfg.VENDOR_NAME, self.cfg.PROMPT_STYLE)
+        with self._lock:
+            start = time.perf_counter()
+            text, new_tokens = engine.generate([engine.render(prompt)])[0]
+            seconds = time.perf_counter() - start
+        parsed = parse_answers_detailed(text, comment_type)
+        return {"available": True, "folder": str(self.folders[name]), "latency_s": round(seconds, 3),
+                "new_tokens": new_tokens, "complete": parsed.complete, "text": text,
+                "values": parsed.values, "errors": parsed.errors}
+
+    def compare(self, comment_type: str, comment: str) -> dict[str, Any]:
+        """Both answers to one comment, question by question (the `/compare` API's reply)."""
+        if comment_type not in self.cfg.COMMENT_TYPES:
+            raise ValueError(f"Unknown comment type {comment_type!r}; valid: {', '.join(self.cfg.COMMENT_TYPES)}")
+        if not comment or not comment.strip():
+            raise ValueError("Paste a comment first, or pick one from the evaluation set.")
+        record = self.find_record(comment_type, comment)
+        teacher = parse_answers(record["Completion"], comment_type) if record else {}
+        answers = {name: self.answer(name, comment, comment_type) for name in MODELS}
+        rows = []
+        for q in questions(comment_type):
+            row = {"question": q.number, "key": q.key, "kind": q.kind,
+                   "text": q.render(self.cfg.VENDOR_NAME, short=True), "teacher": teacher.get(q.number)}
+            for name, a in answers.items():
+                row[name] = a.get("values", {}).get(q.number)
+                row[f"{name}_error"] = a.get("errors", {}).get(q.number)
+            row["differs"] = all(a["available"] for a in answers.values()) and row["base"] != row["finetuned"]
+            rows.append(row)
+        models = {name: {k: v for k, v in a.items() if k not in ("values", "errors")} for name, a in answers.items()}
+        return {"comment_type": comment_type, "evaluation_id": record["id"] if record else None,
+                "models": models, "rows": rows, "notes": self.model_notes}
+
+
+# ------------------------------------------------------------------------------ how a result looks
+_CSS = """
+.kd-table {border-collapse: collapse; width: 100%; font-size: 0.92em}
+.kd-table th, .kd-table td {border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top}
+.kd-table th {background: #f3f4f6}
+.kd-table tr.kd-differs td {background: #fff7d6}
+.kd-table td.kd-right {color: #166534; font-weight: 600}
+.kd-table td.kd-wrong {color: #b91c1c}
+.kd-table .kd-none {color: #6b7280; font-style: italic}
+"""
+
+
+def comparison_html(result: dict[str, Any]) -> str:
+    """The comparison as an HTML table: differing rows highlighted, answers coloured against the teacher."""
+    has_teacher = result.get("evaluation_id") is not None
+    head = ["#", "question", "base", "fine-tuned"] + (["teacher"] if has_teacher else []) + ["differs"]
+    lines = ['<table class="kd-table"><tr>' + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
+    for row in result["rows"]:
+        cells = [f"<td>{row['question']}</td>", f"<td title=\"{html.escape(row['key'])}\">{html.escape(row['text'])}</td>"]
+        for name in MODELS:
+            cells.append(_cell(row[name], row.get(f"{name}_error"), row["kind"], row["teacher"] if has_teacher else None))
+        if has_teacher:
+            cells.append(_cell(row["teacher"], None, "TEXT", None))
+        cells.append(f"<td>{'&#8800;' if row['differs'] else ''}</td>")
+        klass = ' class="kd-differs"' if row["differs"] else ""
+        lines.append(f"<tr{klass}>" + "".join(cells) + "</tr>")
+    return "\n".join(lines) + "</table>"
+
+
+def _cell(value: Any, error: Optional[str], kind: str, teacher: Any) -> str:
+    if value is None:
+        return f'<td class="kd-none">{html.escape(error or "no answer")}</td>'
+    klass = ""
+    if teacher is not None and kind != "TEXT":
+        klass = ' class="kd-right"' if value == teacher else ' class="kd-wrong"'
+    return f"<td{klass}>{html.escape(str(value))}</td>"
+
+
+def latency_markdown(result: dict[str, Any]) -> str:
+    """One line per model: latency, new tokens, how many answers parsed; then any notes."""
+    lines = []
+    n = len(result["rows"])
+    for name, label in MODELS.items():
+        m = result["models"][name]
+        if not m["available"]:
+            lines.append(f"- **{label}**: not available")
+            continue
+        parsed = sum(r[name] is not None for r in result["rows"])
+        lines.append(f"- **{label}**: {m['latency_s']:.2f} s, {m['new_tokens']} new tokens, {parsed}/{n} answers parsed")
+    differs = sum(r["differs"] for r in result["rows"])
+    source = f"evaluation comment `{result['evaluation_id']}`" if result["evaluation_id"] else "a pasted comment"
+    lines.append(f"\n{differs} of {n} answers differ ({source}; teacher values shown for evaluation comments).")
+    return "\n".join(lines + [f"\n> {note}" for note in result["notes"]])
+
+
+# ------------------------------------------------------------------------------ the app
+def build_app(comparer: Comparer):
+    """The Gradio Blocks: a Compare tab, an Evaluation tab, and the `/compare` API endpoint."""
+    import gradio as gr
+
+    cfg = comparer.cfg
+    with gr.Blocks(title="Knowledge distillation: base vs fine-tuned student") as app:
+        gr.Markdown(f"# Base vs fine-tuned student\nProfile `{cfg.PROFILE}`; base `{comparer.folders['base']}`, "
+                    f"fine-tuned `{comparer.folders['finetuned']}`.")
+        for note in comparer.notes:
+            gr.Markdown(f"> {note}")
+        with gr.Tab("Compare"):
+            with gr.Row():
+                ctype = gr.Radio([(f"{COMMENT_TYPE_LABELS[t]} ({t})", t) for t in cfg.COMMENT_TYPES],
+                                 value=cfg.COMMENT_TYPES[0], label="Comment type")
+                pick = gr.Dropdown(_choices(comparer, cfg.COMMENT_TYPES[0]), value=None,
+                                   label="Or pick an evaluation comment", allow_custom_value=False)
+            comment = gr.Textbox(lines=8, label="Comment", placeholder="Paste a support-case comment here")
+            run = gr.Button("Compare", variant="primary")
+            summary = gr.Markdown()
+            table = gr.HTML()
+            with gr.Accordion("Structured result (what the /compare API returns)", open=False):
+                result = gr.JSON()
+        with gr.Tab("Evaluation"):
+            _evaluation_tab(cfg)
+
+        ctype.change(lambda t: gr.update(choices=_choices(comparer, t), value=None), ctype, pick,
+                     api_visibility="private")
+        pick.change(lambda t, rid: next((r["Comment"] for r in comparer.records.get(t, []) if r["id"] == rid),
+                                        gr.update()), [ctype, pick], comment, api_visibility="private")
+        run.click(_api(comparer), [ctype, comment], result, api_name="compare").success(
+            lambda r: (comparison_html(r), latency_markdown(r)), result, [table, summary],
+            api_visibility="private")
+    return app
+
+
+def _api(comparer: Comparer):
+    import gradio as gr
+
+    def compare(comment_type: str, comment: str) -> dict:
+        """Both students' parsed answers to one comment, question by question, with latencies."""
+        try:
+            return comparer.compare(comment_type, comment)
+        except ValueError as err:
+            raise gr.Error(str(err)) from None
+
+    return compare
+
+
+def _choices(comparer: Comparer, comment_type: str) -> list[tuple[str, str]]:
+    return [(f"{r['id']}: {' '.join(r['Comment'].split())[:70]}", r["id"])
+            for r in comparer.records.get(comment_type, [])]
+
+
+def _evaluation_tab(cfg: Config) -> None:
+    """The latest results/metrics.json: check, per-question table, win-rate plot, examples."""
+    import gradio as gr
+    import pandas as pd
+
+    from utils.metrics import per_question_frame
+    from utils.report import examples, format_check, load_results, plot_win_rates
+
+    try:
+        results = load_results(cfg)
+    except FileNotFoundError as err:
+        gr.Markdown(f"No evaluation yet: {err}")
+        return
+    m = results["metrics"]
+    s = m["summary"]
+    lo, hi = s.get("adjusted_win_rate_ci95") or (None, None)
+    gr.Markdown(f"Results of {m.get('created')} (profile `{m.get('profile')}`): adjusted win rate "
+                f"**{_num(s.get('adjusted_win_rate'))}** [{_num(lo)}, {_num(hi)}], n = {s.get('n')}.\n\n"
+                f"```\n{format_check(m['check'])}\n```")
+    gr.Image(_png(plot_win_rates(m)), label="Win rates with 95% intervals", interactive=False)
+    gr.Dataframe(per_question_frame(m).round(3), label="Per question", wrap=True)
+    picked = [examples(results["verdicts"], results["answers"], kind=k, n=3, seed=cfg.SEED) for k in ("win", "loss", "tie")]
+    gr.Dataframe(pd.concat(picked).astype(str), label="Examples: wins, losses, ties", wrap=True)
+
+
+def _png(figure):
+    """A figure as a PIL image (gr.Plot takes pyplot figures only; ours are built without pyplot)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return Image.open(io.BytesIO(buffer.getvalue()))
+
+
+def _num(x: Optional[float]) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def theme_and_css():
+    """A theme with system fonts only (no web fonts to fetch), and the table's styles."""
+    import gradio as gr
+
+    fonts = ["ui-sans-serif", "system-ui", "sans-serif"]
+    return gr.themes.Default(font=fonts, font_mono=["ui-monospace", "monospace"]), _CSS
+
+
+def listen_port(cfg: Config, port: Optional[int] = None) -> int:
+    """--port, else $CDSW_APP_PORT (Cloudera AI applications), else Config APP_PORT."""
+    return port or int(os.environ.get("CDSW_APP_PORT") or cfg.APP_PORT)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python utils/app.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", default=None, help="tiny, demo, amp or auto (default: $KD_PROFILE or auto)")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="default: $CDSW_APP_PORT, else Config APP_PORT")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from a private app
+    cfg = load_config(args.profile, parse_set_args(args.sets))
+    port = listen_port(cfg, args.port)
+    print(f"Loading the students of profile {cfg.PROFILE} ...", flush=True)
+    app = build_app(Comparer(cfg))
+    theme, css = theme_and_css()
+    print(f"Serving on http://{args.host}:{port}/", flush=True)
+    app.launch(server_name=args.host, server_port=port, ssr_mode=False, theme=theme, css=css, show_error=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
