@@ -12,7 +12,7 @@ from Config.Config import PROJECT_ROOT, load_config
 from utils.data import (
     DataError, check_disjoint, jaccard, near_duplicate_pairs, prepare_data, scrub_pii, shingles,
 )
-from utils.models import TINY_DIR, is_ready
+from utils.models import TINY_DIR
 from utils.sds import SDSFormatError
 from utils.tasks import build_prompt, format_answers, parse_answers
 
@@ -287,8 +287,10 @@ def test_generation_export_needs_no_threshold(tmp_path):
     assert result.types["vendor"].funnel["kept"] == 6 and result.types["vendor"].format == "generation"
 
 
-@pytest.mark.skipif(not is_ready(PROJECT_ROOT / "models" / TINY_DIR), reason="run Step 0 on the tiny profile first")
 def test_token_lengths_use_the_student_tokenizer(tmp_path):
+    from utils.models import setup_model
+
+    setup_model(load_config("tiny"))  # Step 0 for the tiny student (seconds; reused when ready)
     path = generated(tmp_path / "VendorComments.json", 8)
     cfg = config(tmp_path, path, MODELS_DIR=str(PROJECT_ROOT / "models"))
     lengths = prepare_data(cfg).card["token_lengths"]
