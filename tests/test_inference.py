@@ -1,11 +1,5 @@
 """Step 3 generation and LLM judging: resume after a kill, a local judge folder, a real HTTP endpoint."""
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 
 from Config.Config import load_config
@@ -21,9 +15,6 @@ def _records(n):
             for i in range(n)]
 
 
-@pytest.fixture(scope="module")
-def tiny_folder():
-    return models.setup_model(load_config("tiny"))
 
 
 def test_killed_inference_resumes_without_recomputing(tiny_folder, tmp_path):
@@ -81,37 +72,13 @@ def test_llm_judge_with_a_local_model_folder(tiny_folder, tmp_path):
     assert again == verdicts
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
-def test_llm_judge_against_an_openai_compatible_server(tiny_folder, tmp_path, monkeypatch):
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "transformers.cli.transformers", "serve", str(tiny_folder),
-         "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.time() > deadline:
-                    pytest.fail(f"transformers serve did not start: {server.stderr.read()[-2000:]}")
-                time.sleep(1)
-        monkeypatch.setenv("JUDGE_API_KEY", "not-a-real-key")
-        cfg = load_config("tiny", {"JUDGE": "llm", "JUDGE_ENDPOINT_URL": f"http://127.0.0.1:{port}/v1",
-                                   "JUDGE_ENDPOINT_MODEL": str(tiny_folder), "RESULTS_DIR": str(tmp_path),
-                                   "JUDGE_MAX_NEW_TOKENS": 6})
-        verdicts = evaluation.judge_all(cfg, _answers())
-        _check_llm_verdicts(verdicts)
-        asked = [v for v in verdicts if not v.get("identical")]
-        assert asked and all(isinstance(v["raw_ab"], str) for v in asked), "replies came from the server"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+def test_llm_judge_against_an_openai_compatible_server(tiny_folder, tiny_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("JUDGE_API_KEY", "not-a-real-key")
+    cfg = load_config("tiny", {"JUDGE": "llm", "JUDGE_ENDPOINT_URL": tiny_server,
+                               "JUDGE_ENDPOINT_MODEL": str(tiny_folder), "RESULTS_DIR": str(tmp_path),
+                               "JUDGE_MAX_NEW_TOKENS": 6})
+    verdicts = evaluation.judge_all(cfg, _answers())
+    _check_llm_verdicts(verdicts)
+    asked = [v for v in verdicts if not v.get("identical")]
+    assert asked and all(isinstance(v["raw_ab"], str) for v in asked), "replies came from the server"
