@@ -3,7 +3,7 @@
 import pytest
 
 from Config.Config import load_config
-from utils import evaluation, inference, models
+from utils import evaluation, inference
 from utils.io import read_jsonl
 from utils.tasks import build_prompt, format_answers, questions
 
