@@ -40,24 +40,46 @@ def cfg_for(workdir, **extra):
     return load_config("tiny", values | extra)
 
 
-def test_loss_only_on_the_answer_and_its_end_of_turn(workdir):
+def first_batch(workdir, name: str):
+    """The tiny student with fresh adapters, its trainer, and the trainer's first real batch."""
     cfg = cfg_for(workdir)
     runtime = prepare(cfg)
     model, tok = train.load_student_with_lora(cfg, runtime, "hf")
-    data = train.load_training_data(cfg, tok)
-    trainer = train.build_trainer(cfg, model, tok, data, runtime, workdir / "ckpt-mask")
-    batch = next(iter(trainer.get_train_dataloader()))  # the real, padded, collated batch
+    trainer = train.build_trainer(cfg, model, tok, train.load_training_data(cfg, tok), runtime, workdir / name)
+    return model, tok, trainer, next(iter(trainer.get_train_dataloader()))  # padded and collated
+
+
+def test_loss_only_on_the_answer_and_its_end_of_turn(workdir):
+    _, tok, _, batch = first_batch(workdir, "ckpt-mask")
     eot = tok.convert_tokens_to_ids("<|im_end|>")
     for ids, labels, mask in zip(batch["input_ids"].tolist(), batch["labels"].tolist(), batch["attention_mask"].tolist()):
-        length = sum(mask)
+        width, start = len(ids), len(ids) - sum(mask)  # left padding: real tokens from `start` on
+        assert mask == [0] * start + [1] * (width - start), "padding must be on the left only"
         carried = [i for i, label in enumerate(labels) if label != IGNORE_INDEX]
         assert carried, "an example without loss"
-        assert carried == list(range(carried[0], length)), "loss must cover exactly the answer"
-        assert labels[length - 1] == eot, "the end-of-turn token must carry loss"
-        assert all(label == IGNORE_INDEX for label in labels[length:]), "padding must not carry loss"
-        prompt_text = tok.decode(ids[:carried[0]])
+        assert carried == list(range(carried[0], width)), "loss must cover exactly the answer"
+        assert labels[-1] == eot and ids[-1] == eot, "the end-of-turn token must carry loss"
+        assert all(label == IGNORE_INDEX for label in labels[:start]), "padding must not carry loss"
+        prompt_text = tok.decode(ids[start:carried[0]])
+        assert prompt_text.startswith("<|im_start|>system\n")
         assert prompt_text.endswith("<|im_start|>assistant\n")
-        assert "Questions:" in prompt_text and "Questions:" not in tok.decode(ids[carried[0]:length])
+        assert "Questions:" in prompt_text and "Questions:" not in tok.decode(ids[carried[0]:])
+
+
+def test_answer_window_loss_equals_the_full_loss(workdir):
+    import torch
+
+    model, _, trainer, batch = first_batch(workdir, "ckpt-window")
+    window = train.answer_window(batch)
+    width = batch["input_ids"].shape[1]
+    first_answer = min(row.index(next(x for x in row if x != IGNORE_INDEX)) for row in batch["labels"].tolist())
+    assert window["logits_to_keep"] == width - first_answer + 1 < width  # the prompt is skipped
+    assert (window["labels"] != IGNORE_INDEX).sum() == (batch["labels"] != IGNORE_INDEX).sum()
+    with torch.no_grad():
+        full = model(**batch, position_ids=window["position_ids"]).loss  # logits everywhere
+        part = model(**window).loss
+        trained = trainer.compute_loss(model, batch)  # what the Trainer optimizes
+    assert abs(full.item() - part.item()) < 1e-5 and abs(full.item() - trained.item()) < 1e-5
 
 
 def test_training_prompt_is_the_inference_prompt(workdir):
