@@ -135,6 +135,9 @@ class Config:
     MLFLOW_TRACKING: bool = True  # log steps 2 and 3 to MLflow when it is installed
     MLFLOW_TRACKING_URI: Optional[str] = None  # None: local ./mlruns
     APP_PORT: int = 7860  # local port of the comparison app when CDSW_APP_PORT is unset
+    # The app answers with both students in one batch (the base plus Step 2's unmerged adapter): ~30%
+    # faster for one comment. False: the merged folder and the base, one after the other.
+    APP_PAIRED_BATCH: bool = True
 
     def __post_init__(self) -> None:
         _check_types(self)
@@ -221,19 +224,22 @@ PROFILES: dict[str, dict[str, Any]] = {
         "JUDGE_MODEL": None,
         "PROMPT_STYLE": "compact",  # shorter prompts: more examples per CPU minute
         "EVAL_SIZE": 50,
-        "TRAIN_SIZE": {"vendor": 180, "customer": 180},  # sized for minutes of training on 2 cores
+        "TRAIN_SIZE": {"vendor": 180, "customer": 180},  # sized for Step 2 in < 10 minutes on 2 cores
+        "DEV_FRACTION": 0.05,  # 18 dev examples: each dev evaluation costs ~15 s on 2 cores
         "LORA_R": 32,
         "LORA_ALPHA": 64,
         "LORA_DROPOUT": 0.0,
-        "LORA_LAST_LAYERS": 15,  # the upper half of SmolLM2's 30 layers: ~1.5x faster steps on a CPU
-        "LEARNING_RATE": 1e-3,  # a small model and few steps need a large step size
+        # Adapters on the upper third of SmolLM2's 30 layers only: backward stops there (2 cores:
+        # 515 training tokens/s, against 407 with the upper 15 layers and 327 with 20; measured).
+        "LORA_LAST_LAYERS": 10,
+        "LEARNING_RATE": 2e-3,  # a small model and few steps need a large step size
         "LR_SCHEDULER": "cosine",
         "WARMUP_RATIO": 0.05,
         "BATCH_SIZE": 4,
-        "GRAD_ACCUM": 2,
+        "GRAD_ACCUM": 1,  # more, smaller updates: lower dev loss in the same minutes than 4 x 2
         "MAX_LENGTH": 1024,
-        "EVAL_STEPS": 20,
-        "SAVE_STEPS": 10,
+        "EVAL_STEPS": 43,  # before training, halfway and at the end (86 steps)
+        "SAVE_STEPS": 20,
         "LOGGING_STEPS": 5,
         "GRADIENT_CHECKPOINTING": False,  # memory is plentiful, time is not
         "GEN_BATCH_SIZE": 25,
