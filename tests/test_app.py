@@ -70,6 +70,46 @@ def test_a_missing_finetuned_model_is_reported_and_the_base_still_answers(tmp_pa
         comparer.compare("vendor", "  ")
 
 
+def test_the_shared_batch_answers_exactly_like_the_two_models_apart(tmp_path):
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from utils.inference import Engine
+    from utils.train import adapter_dir, paired_adapter
+
+    cfg = load_config("tiny", {"TMP_DIR": str(tmp_path / "tmp"), "DATA_DIR": str(tmp_path / "Data"),
+                               "GEN_MAX_NEW_TOKENS": 12, "DTYPE": "float32"})
+    base = models.setup_model(cfg)
+    torch.manual_seed(0)  # a random, non-zero adapter: the fine-tuned answer differs from the base's
+    tuned = get_peft_model(AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32),
+                           LoraConfig(r=4, lora_alpha=64, target_modules=["q_proj", "v_proj", "down_proj"],
+                                      init_lora_weights=False))
+    tuned.save_pretrained(adapter_dir(cfg))
+    tuned.merge_and_unload().save_pretrained(merged_dir(cfg))
+    models.load_tokenizer(base, cfg).save_pretrained(merged_dir(cfg))
+    for folder in (adapter_dir(cfg), merged_dir(cfg)):  # what Step 2 writes to pair them
+        write_json(folder / ("run_fingerprint.json" if folder == adapter_dir(cfg) else "training_card.json"),
+                   {"fingerprint": "run-1"})
+    write_json(merged_dir(cfg) / models.MARKER, {"source": "merged"})
+    assert paired_adapter(cfg) == adapter_dir(cfg)
+
+    comparer = app.Comparer(cfg)
+    assert comparer.pair is not None
+    result = comparer.compare("vendor", COMMENT)
+    apart = {name: Engine(folder, cfg, 12) for name, folder in (("base", base), ("finetuned", merged_dir(cfg)))}
+    for name, engine in apart.items():
+        text, new_tokens = engine.generate([engine.render(build_prompt(COMMENT, "vendor", style="compact"))])[0]
+        got = result["models"][name]
+        assert (got["text"], got["new_tokens"]) == (text, new_tokens), name
+        assert got["shared_batch"] and 0 < got["latency_s"] <= result["total_latency_s"]
+    assert result["models"]["base"]["text"] != result["models"]["finetuned"]["text"]
+    assert "one shared batch" in app.latency_markdown(result)
+
+    write_json(adapter_dir(cfg) / "run_fingerprint.json", {"fingerprint": "an older run"})
+    assert paired_adapter(cfg) is None and app.Comparer(cfg).pair is None  # the merged folders, apart
+
+
 def test_the_table_marks_differences_and_colours_answers_against_the_teacher():
     rows = [{"question": 1, "key": "technical", "kind": "BOOL", "text": "technical information?", "teacher": 1,
              "base": 0, "finetuned": 1, "base_error": None, "finetuned_error": None, "differs": True},
