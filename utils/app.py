@@ -81,13 +81,10 @@ class Comparer:
         adapter = paired_adapter(cfg)
         if cfg.APP_PAIRED_BATCH and all(ready.values()) and adapter is not None:
             self.pair = PairEngine(self.folders["base"], adapter, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime)
-        for name, folder in self.folders.items():
-            if self.pair is not None:
-                self.engines[name] = None
-            elif ready[name]:
-                self.engines[name] = Engine(folder, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime)
-            else:
-                self.engines[name] = None
+        for name, folder in self.folders.items():  # apart: when not paired, each ready model alone
+            apart = ready[name] and self.pair is None
+            self.engines[name] = Engine(folder, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime) if apart else None
+            if not ready[name]:
                 self.model_notes.append(f"The {MODELS[name]} model is not there yet ({folder}): run {STEP_OF[name]}.")
         self.notes = list(self.model_notes)
         try:
@@ -106,10 +103,9 @@ class Comparer:
         engine = self.engines[name]
         if engine is None:
             return {"available": False, "folder": str(self.folders[name])}
-        prompt = build_prompt(comment, comment_type, self.cfg.VENDOR_NAME, self.cfg.PROMPT_STYLE)
         with self._lock:
             start = time.perf_counter()
-            text, new_tokens = engine.generate([engine.render(prompt)])[0]
+            text, new_tokens = engine.generate([engine.render(self._prompt(comment, comment_type))])[0]
             seconds = time.perf_counter() - start
         return self._answer_row(name, text, new_tokens, seconds, comment_type)
 
@@ -117,11 +113,14 @@ class Comparer:
         """Both models' answers: in one shared batch when paired, else one after the other."""
         if self.pair is None:
             return {name: self.answer(name, comment, comment_type) for name in MODELS}
-        prompt = build_prompt(comment, comment_type, self.cfg.VENDOR_NAME, self.cfg.PROMPT_STYLE)
         with self._lock:
-            out = self.pair.generate_pair(self.pair.render(prompt))
-        return {name: self._answer_row(name, o["text"], o["new_tokens"], o["latency_s"], comment_type) | {"shared_batch": True}
-                for name, o in out.items()}
+            out = self.pair.generate_pair(self.pair.render(self._prompt(comment, comment_type)))
+        return {name: self._answer_row(name, o["text"], o["new_tokens"], o["latency_s"], comment_type)
+                | {"shared_batch": True} for name, o in out.items()}
+
+    def _prompt(self, comment: str, comment_type: str) -> str:
+        """The user message the students were trained on, for this comment."""
+        return build_prompt(comment, comment_type, self.cfg.VENDOR_NAME, self.cfg.PROMPT_STYLE)
 
     def _answer_row(self, name: str, text: str, new_tokens: int, seconds: float, comment_type: str) -> dict[str, Any]:
         parsed = parse_answers_detailed(text, comment_type)

@@ -73,12 +73,7 @@ class Engine:
         with torch.inference_mode():
             out = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=False,
                                       pad_token_id=tok.pad_token_id)
-        new = out[:, batch["input_ids"].shape[1]:]
-        results = []
-        for row in new:
-            n = int((row != tok.pad_token_id).sum())
-            results.append((tok.decode(row, skip_special_tokens=True), n))
-        return results
+        return decode_new_tokens(tok, out, batch["input_ids"].shape[1])
 
     def close(self) -> None:
         """Free the model (and GPU memory) before the next one loads."""
@@ -113,7 +108,6 @@ class PairEngine:
         from peft import PeftModel
 
         self.cfg, self.max_new_tokens = cfg, max_new_tokens
-        self.folders = {"base": Path(base_folder), "finetuned": Path(adapter_folder)}
         self.tokenizer = load_tokenizer(base_folder, cfg)
         base = load_model(base_folder, cfg, runtime)
         self.model = PeftModel.from_pretrained(base, str(adapter_folder)).eval()
@@ -131,7 +125,8 @@ class PairEngine:
         from transformers import StoppingCriteria, StoppingCriteriaList
 
         tok = self.tokenizer
-        eos = torch.tensor(sorted(_eos_ids(self.model.generation_config, tok)))
+        eos = self.model.generation_config.eos_token_id  # what generate stops a row on
+        eos = torch.tensor(eos if isinstance(eos, (list, tuple)) else [] if eos is None else [eos])
         finished: dict[int, float] = {}
         start = time.perf_counter()
 
@@ -148,22 +143,18 @@ class PairEngine:
                                       pad_token_id=tok.pad_token_id, adapter_names=["__base__", "default"],
                                       stopping_criteria=StoppingCriteriaList([_FinishTimes()]))
         total = time.perf_counter() - start
-        new = out[:, batch["input_ids"].shape[1]:]
-        return {name: {"text": tok.decode(row, skip_special_tokens=True),
-                       "new_tokens": int((row != tok.pad_token_id).sum()),
-                       "latency_s": round(finished.get(i, total), 3)}
-                for i, (name, row) in enumerate(zip(self.NAMES, new))}
-
-    def close(self) -> None:
-        if hasattr(self, "model"):
-            del self.model
-        gc.collect()
+        answers = decode_new_tokens(tok, out, batch["input_ids"].shape[1])
+        return {name: {"text": text, "new_tokens": n, "latency_s": round(finished.get(i, total), 3)}
+                for i, (name, (text, n)) in enumerate(zip(self.NAMES, answers))}
 
 
-def _eos_ids(generation_config, tokenizer) -> set[int]:
-    ids = generation_config.eos_token_id
-    ids = set(ids if isinstance(ids, (list, tuple)) else [ids]) if ids is not None else set()
-    return ids | ({tokenizer.eos_token_id} if tokenizer.eos_token_id is not None else set())
+def decode_new_tokens(tokenizer, out, prompt_length: int) -> list[tuple[str, int]]:
+    """(decoded text, number of new tokens) per row of a left-padded `generate` output."""
+    results = []
+    for row in out[:, prompt_length:]:
+        n = int((row != tokenizer.pad_token_id).sum())
+        results.append((tokenizer.decode(row, skip_special_tokens=True), n))
+    return results
 
 
 def model_identity(folder: Path) -> str:

@@ -238,8 +238,9 @@ def answer_window(batch: dict) -> dict:
     needed only on the last `k` positions (the longest answer plus the token before it). On a
     135M model the 49k-word LM head is about a quarter of a training step's arithmetic and the
     answer is a fifth of each sequence, so this skips most of that work (demo, 2 cores: 304 ->
-    345 training tokens/s); the loss is unchanged (tests compare it with the full computation). Position ids follow the attention mask, as in
-    generation, so training sees the same positions as inference.
+    345 training tokens/s); the loss is unchanged (tests compare it with the full computation).
+    Position ids follow the attention mask, as in generation, so training sees the same positions
+    as inference.
     """
     labels, mask = batch["labels"], batch["attention_mask"]
     carries = (labels != IGNORE_INDEX).int()
