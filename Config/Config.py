@@ -29,6 +29,7 @@ import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, Optional
+from urllib.parse import urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -209,8 +210,13 @@ class Config:
         return self.SYSTEM_PROMPT.format(vendor=self.VENDOR_NAME)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy (tuples become lists). Holds no secret: keys live in env vars."""
-        return json.loads(json.dumps(dataclasses.asdict(self)))
+        """A JSON-ready copy (tuples become lists) to save beside results, holding no secret.
+
+        Keys live in environment variables; URLs are written without user, password or query
+        (`public_url`), the places where a token could hide.
+        """
+        data = json.loads(json.dumps(dataclasses.asdict(self)))
+        return {key: public_url(value) if key in URL_SETTINGS else value for key, value in data.items()}
 
 
 # Each profile is a small set of differences from the defaults above.
@@ -275,6 +281,18 @@ PROFILES: dict[str, dict[str, Any]] = {
         "MLFLOW_TRACKING": False,
     },
 }
+
+
+URL_SETTINGS = ("JUDGE_ENDPOINT_URL", "MLFLOW_TRACKING_URI")  # saved only through public_url
+
+
+def public_url(url: Optional[str]) -> Optional[str]:
+    """A network URL without user:password, query or fragment; anything else as it is."""
+    if not url or "://" not in url or url.startswith("file:"):
+        return url
+    parts = urlsplit(url)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def resolve_profile(profile: Optional[str] = None) -> str:

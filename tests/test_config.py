@@ -2,7 +2,7 @@
 
 import pytest
 
-from Config.Config import ConfigError, load_config, parse_set_args, resolve_profile
+from Config.Config import ConfigError, load_config, parse_set_args, public_url, resolve_profile
 
 
 def test_profiles_differ_from_defaults_only_where_declared():
@@ -65,6 +65,17 @@ def test_config_round_trips_to_json_without_secrets(monkeypatch):
     data = load_config("demo").to_dict()
     assert "hf_secret_value" not in repr(data)
     assert data["HF_TOKEN_ENV"] == "HF_TOKEN"
+
+
+def test_urls_are_saved_without_credentials():
+    cfg = load_config("tiny", {"JUDGE_ENDPOINT_URL": "https://ops:pw@judge.example.com:8443/v1?api_key=k#x",
+                               "JUDGE_ENDPOINT_MODEL": "phi-4",
+                               "MLFLOW_TRACKING_URI": "https://tok@mlflow.example.com/api?token=t"})
+    data = cfg.to_dict()
+    assert data["JUDGE_ENDPOINT_URL"] == "https://judge.example.com:8443/v1"
+    assert data["MLFLOW_TRACKING_URI"] == "https://mlflow.example.com/api"
+    assert cfg.JUDGE_ENDPOINT_URL.startswith("https://ops:pw@")  # the run itself still uses it
+    assert [public_url(u) for u in ("file:///tmp/mlruns", "mlruns", None)] == ["file:///tmp/mlruns", "mlruns", None]
 
 
 def test_judge_endpoint_comes_from_the_environment_and_overrides_win(monkeypatch):

@@ -28,11 +28,16 @@ def test_bad_steps_are_refused():
 
 
 def test_step0_on_tiny_keeps_the_executed_notebook(tmp_path):
-    done = run("--profile", "tiny", "--steps", "0", "--run-dir", str(tmp_path))
+    done = run("--profile", "tiny", "--steps", "0", "--run-dir", str(tmp_path),
+               "--set", "JUDGE_ENDPOINT_URL=https://ops:pw-s3cret@judge.example.com/v1?key=k-s3cret",
+               "--set", "JUDGE_ENDPOINT_MODEL=phi-4")
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "0_Setup_Models.ipynb").exists()
     saved = json.loads((tmp_path / "config.json").read_text())
     assert saved["profile"] == "tiny" and saved["versions"]["torch"]
+    assert saved["config"]["JUDGE_ENDPOINT_URL"] == "https://judge.example.com/v1"
+    for path in tmp_path.rglob("*"):  # the password reached the kernel through its environment only
+        assert not path.is_file() or "s3cret" not in path.read_text(errors="replace"), path
     assert "Summary" in done.stdout and "student: tiny" in done.stdout
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from Config.Config import EMBEDDED_MODEL, TINY_MODEL, Config
+from Config.Config import EMBEDDED_MODEL, TINY_MODEL, Config, public_url
 from utils.io import read_json, write_json
 
 MARKER = "kd_model.json"
@@ -364,7 +364,7 @@ def setup_all(cfg: Config) -> list[dict]:
         row["setup_seconds"] = round(setup_s, 1)
         rows.append(row)
     if cfg.JUDGE == "llm" and cfg.JUDGE_ENDPOINT_URL:
-        rows.append({"role": "judge", "source": f"endpoint:{cfg.JUDGE_ENDPOINT_URL}",
+        rows.append({"role": "judge", "source": f"endpoint:{public_url(cfg.JUDGE_ENDPOINT_URL)}",
                      "folder": None, "sample_reply": "checked in Step 3"})
     elif cfg.JUDGE == "reference":
         rows.append({"role": "judge", "source": "reference answers (no model)", "folder": None})

@@ -22,13 +22,16 @@ if not __package__:  # run as a file (`python utils/pipeline.py`, as a CML job d
     _sys.path[:] = [str(_here.parent)] + [p for p in _sys.path if _Path(p or ".").resolve() != _here]
 
 import argparse
+import contextlib
+import os
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
-from Config.Config import PROJECT_ROOT, Config, ConfigError, load_config, parse_set_args
+from Config.Config import (ENV_SETTINGS, PROJECT_ROOT, URL_SETTINGS, Config, ConfigError, load_config,
+                           parse_set_args, public_url)
 from utils import tracking
 from utils.io import library_versions, read_json, write_json
 
@@ -62,14 +65,19 @@ def run_step(step: int, profile: str, overrides: dict[str, Any], run_dir: Path) 
 
     name = NOTEBOOKS[step]
     out = run_dir / name
+    # Settings Config also reads from the environment reach the kernel that way: papermill would
+    # write them into the executed notebook, and an endpoint URL may carry a password.
+    via_env = {k.upper(): str(v) for k, v in overrides.items() if k.upper() in ENV_SETTINGS and v is not None}
+    params = {k: v for k, v in overrides.items() if k.upper() not in via_env}
     start = time.time()
     try:
-        pm.execute_notebook(
-            str(PROJECT_ROOT / name), str(out),
-            parameters={"PROFILE": profile, "OVERRIDES": overrides},
-            cwd=str(PROJECT_ROOT), kernel_name="python3", progress_bar={"desc": f"Step {step} {name}"},
-            log_output=False, request_save_on_cell_execute=True,
-        )
+        with _environment(via_env):
+            pm.execute_notebook(
+                str(PROJECT_ROOT / name), str(out),
+                parameters={"PROFILE": profile, "OVERRIDES": params},
+                cwd=str(PROJECT_ROOT), kernel_name="python3", progress_bar={"desc": f"Step {step} {name}"},
+                log_output=False, request_save_on_cell_execute=True,
+            )
     except PapermillExecutionError as err:
         trace = "\n".join(err.traceback[-6:]) if err.traceback else ""
         raise StepFailed(
@@ -125,7 +133,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         PROJECT_ROOT / "runs" / f"{datetime.now():%Y%m%d-%H%M%S}-{cfg.PROFILE}")
     run_dir.mkdir(parents=True, exist_ok=True)
     mlflow_run = tracking.start_pipeline_run(cfg, run_dir, steps)  # exported to the notebooks' kernels
-    write_json(run_dir / "config.json", {"profile": cfg.PROFILE, "overrides": overrides,
+    public_overrides = {k: public_url(v) if k in URL_SETTINGS else v for k, v in overrides.items()}
+    write_json(run_dir / "config.json", {"profile": cfg.PROFILE, "overrides": public_overrides,
                                          "config": cfg.to_dict(), "versions": library_versions(),
                                          "mlflow_run_id": mlflow_run})
     print(f"Profile {cfg.PROFILE}, steps {steps}, run directory {run_dir}"
@@ -152,6 +161,21 @@ def _print_summary(timings: list[tuple[int, float, str]], run_dir: Path) -> None
     for step, seconds, digest in timings:
         print(f"  step {step} {NOTEBOOKS[step]:<30} {seconds:7.1f} s  {digest}")
     print(f"  total {sum(t[1] for t in timings):.1f} s; executed notebooks in {run_dir}")
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    """Set environment variables for the duration of a block (the notebook kernel inherits them)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _strip_ansi(text: str) -> str:

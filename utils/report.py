@@ -30,13 +30,12 @@ import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence, Union
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from Config.Config import Config
+from Config.Config import Config, public_url
 from utils.io import atomic_path, file_sha256, library_versions, read_json, read_jsonl, write_json
 from utils.metrics import per_question_frame
 from utils.tasks import questions
@@ -134,21 +133,10 @@ def judge_info(cfg: Config) -> dict[str, Any]:
                 "method": "compared with the teacher's answers (BOOL/SCORE closer, TEXT ROUGE-L)",
                 "rouge_margin": cfg.ROUGE_MARGIN}
     if cfg.JUDGE_ENDPOINT_URL:
-        return {"kind": "llm", "model": cfg.JUDGE_ENDPOINT_MODEL, "endpoint": _public_url(cfg.JUDGE_ENDPOINT_URL),
+        return {"kind": "llm", "model": cfg.JUDGE_ENDPOINT_MODEL, "endpoint": public_url(cfg.JUDGE_ENDPOINT_URL),
                 "method": "pairwise, both orders, disagreement = tie"}
     return {"kind": "llm", "model": cfg.JUDGE_MODEL, "endpoint": None,
             "method": "pairwise, both orders, disagreement = tie"}
-
-
-def _public_url(url: Optional[str]) -> Optional[str]:
-    """The URL without user:password, query or fragment, where a token could hide."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def archive_previous(results_dir: Path) -> Optional[Path]:
@@ -202,7 +190,6 @@ def write_results(cfg: Config, metrics: Mapping[str, Any], verdicts: Sequence[di
     results_dir.mkdir(parents=True, exist_ok=True)
     check = check_expectations(cfg, metrics)
     config = cfg.to_dict()
-    config["JUDGE_ENDPOINT_URL"] = _public_url(config.get("JUDGE_ENDPOINT_URL"))
     previous = archive_previous(results_dir)
 
     files = list(RESULT_FILES)

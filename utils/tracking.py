@@ -33,7 +33,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
-from Config.Config import Config
+from Config.Config import URL_SETTINGS, Config, public_url
 from utils.io import read_json
 
 RUN_ID_ENV = "KD_MLFLOW_RUN_ID"  # set by the pipeline runner for the notebooks it starts
@@ -180,7 +180,7 @@ def _with_run(cfg: Config, step: int, log) -> Optional[str]:
             except Exception:
                 pass
         return None
-    print(f"MLflow: Step {step} logged to run {run_id} at {_public_url(tracking_uri(cfg))}")
+    print(f"MLflow: Step {step} logged to run {run_id} at {public_url(tracking_uri(cfg))}")
     return run_id
 
 
@@ -191,7 +191,7 @@ def _log_config(client, run_id: str, cfg: Config, step: int) -> None:
 
     logged = client.get_run(run_id).data.params
     params = []
-    for key, value in _public({"config": cfg.to_dict()})["config"].items():
+    for key, value in cfg.to_dict().items():
         text = value if isinstance(value, str) else json.dumps(value)
         if key in logged and logged[key] != text:
             key = f"step{step}.{key}"
@@ -227,18 +227,13 @@ def _log_metrics(client, run_id: str, metrics: list[tuple[str, float, int]]) -> 
 
 
 def _public(card: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of a card whose config holds the endpoint URL without credentials or query."""
+    """A copy of a card whose config holds URLs without credentials or query (a card written by
+    an older version may still hold them)."""
     out = json.loads(json.dumps(card, default=str))
     config = out.get("config")
-    if isinstance(config, dict) and config.get("JUDGE_ENDPOINT_URL"):
-        config["JUDGE_ENDPOINT_URL"] = _public_url(config["JUDGE_ENDPOINT_URL"])
+    if isinstance(config, dict):
+        config.update({key: public_url(config[key]) for key in URL_SETTINGS if config.get(key)})
     return out
-
-
-def _public_url(url: str) -> str:
-    from utils.report import _public_url as strip
-
-    return strip(url) if "://" in url and not url.startswith("file:") else url
 
 
 def _warn(what: str, err: Exception) -> None:
