@@ -106,8 +106,38 @@ def test_the_shared_batch_answers_exactly_like_the_two_models_apart(tmp_path):
     assert result["models"]["base"]["text"] != result["models"]["finetuned"]["text"]
     assert "one shared batch" in app.latency_markdown(result)
 
+    updates = list(comparer.compare_live("vendor", COMMENT, every_s=0.01))  # what the page shows
+    partial, final = [u for u in updates if "partial" in u], updates[-1]
+    assert partial and "partial" not in final and final["rows"] == result["rows"]
+    for name in ("base", "finetuned"):  # the answers grow to the final texts
+        texts = [u["partial"][name] for u in partial] + [final["models"][name]["text"]]
+        assert all(later.startswith(earlier) for earlier, later in zip(texts, texts[1:]))
+    assert "kd-live" in app.live_html(partial[0]["partial"])
+    with pytest.raises(ValueError, match="Paste a comment"):
+        list(comparer.compare_live("vendor", " "))
+
     write_json(adapter_dir(cfg) / "run_fingerprint.json", {"fingerprint": "an older run"})
     assert paired_adapter(cfg) is None and app.Comparer(cfg).pair is None  # the merged folders, apart
+
+
+def test_model_work_submitted_from_server_threads_runs_on_the_serving_thread():
+    import threading
+
+    calls = app.MainThreadCalls()
+    results = {}
+
+    def handler():  # what a Gradio worker thread does
+        try:
+            results["ident"] = calls.submit(threading.get_ident).result(timeout=10)
+            calls.submit(int, "a bad comment").result(timeout=10)
+        except ValueError as err:  # the call's own error reaches the caller
+            results["error"] = str(err)
+        finally:
+            calls.stop()
+
+    threading.Thread(target=handler).start()
+    calls.serve_forever()  # returns after stop()
+    assert results["ident"] == threading.get_ident() and "a bad comment" in results["error"]
 
 
 def test_the_table_marks_differences_and_colours_answers_against_the_teacher():

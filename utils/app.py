@@ -5,7 +5,8 @@
 
 Tab "Compare": pick a comment type, paste a comment or pick one of the evaluation comments
 (Step 1's `Data/<stem>_Evaluation_Clean.json`), and both students answer it with the prompt they
-were trained on (`utils.tasks.build_prompt`, rendered by `utils.inference.Engine`). A table shows
+were trained on (`utils.tasks.build_prompt`, rendered by `utils.inference.Engine`). While they
+decode, the page shows what each has written so far (`Comparer.compare_live`). Then a table shows
 the parsed answer to every question side by side, marks the questions where the two differ and,
 for an evaluation comment, colours each answer against the teacher's. Each model's latency shows
 below. Each model is loaded once, at startup; a missing model is reported, never fatal. With
@@ -43,10 +44,13 @@ import dataclasses
 import html
 import io
 import os
+import queue
 import sys
 import threading
 import time
-from typing import Any, Optional
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, Callable, Iterator, Optional
 
 from Config.Config import Config, load_config, parse_set_args
 from utils.evaluation import load_eval_records
@@ -58,6 +62,7 @@ from utils.train import merged_dir, paired_adapter
 
 MODELS = {"base": "base", "finetuned": "fine-tuned"}  # name -> label
 STEP_OF = {"base": "Step 0 (0_Setup_Models.ipynb)", "finetuned": "Step 2 (2_Finetune_LoRA.ipynb)"}
+OnText = Callable[[dict[str, str]], None]  # {model name: its answer so far}, after each decoding step
 
 
 class Comparer:
@@ -69,6 +74,7 @@ class Comparer:
         self.engines: dict[str, Optional[Engine]] = {}
         self.folders = {"base": model_dir(cfg, "student"), "finetuned": merged_dir(cfg)}
         self._lock = threading.Lock()  # one generation at a time: the models are not thread-safe
+        self.calls: Optional[MainThreadCalls] = None  # set by the app: where model work runs
         self.pair: Optional[PairEngine] = None
         runtime = prepare(cfg)
         if not runtime.on_gpu and cfg.DTYPE == "auto":
@@ -98,23 +104,28 @@ class Comparer:
         text = comment.strip()
         return next((r for r in self.records.get(comment_type, []) if r["Comment"].strip() == text), None)
 
-    def answer(self, name: str, comment: str, comment_type: str) -> dict[str, Any]:
+    def answer(self, name: str, comment: str, comment_type: str, on_text: Optional[OnText] = None) -> dict[str, Any]:
         """One model's raw answer, parse and latency (greedy, GEN_MAX_NEW_TOKENS at most)."""
         engine = self.engines[name]
         if engine is None:
             return {"available": False, "folder": str(self.folders[name])}
+        partial = None if on_text is None else (lambda texts: on_text({name: texts[0]}))
         with self._lock:
             start = time.perf_counter()
-            text, new_tokens = engine.generate([engine.render(self._prompt(comment, comment_type))])[0]
+            text, new_tokens = engine.generate([engine.render(self._prompt(comment, comment_type))], partial)[0]
             seconds = time.perf_counter() - start
         return self._answer_row(name, text, new_tokens, seconds, comment_type)
 
-    def answer_both(self, comment: str, comment_type: str) -> dict[str, dict[str, Any]]:
-        """Both models' answers: in one shared batch when paired, else one after the other."""
+    def answer_both(self, comment: str, comment_type: str, on_text: Optional[OnText] = None
+                    ) -> dict[str, dict[str, Any]]:
+        """Both models' answers: in one shared batch when paired, else one after the other.
+
+        `on_text` gets {model name: its text so far} after every decoding step.
+        """
         if self.pair is None:
-            return {name: self.answer(name, comment, comment_type) for name in MODELS}
+            return {name: self.answer(name, comment, comment_type, on_text) for name in MODELS}
         with self._lock:
-            out = self.pair.generate_pair(self.pair.render(self._prompt(comment, comment_type)))
+            out = self.pair.generate_pair(self.pair.render(self._prompt(comment, comment_type)), on_text)
         return {name: self._answer_row(name, o["text"], o["new_tokens"], o["latency_s"], comment_type)
                 | {"shared_batch": True} for name, o in out.items()}
 
@@ -128,7 +139,7 @@ class Comparer:
                 "new_tokens": new_tokens, "complete": parsed.complete, "text": text,
                 "values": parsed.values, "errors": parsed.errors}
 
-    def compare(self, comment_type: str, comment: str) -> dict[str, Any]:
+    def compare(self, comment_type: str, comment: str, on_text: Optional[OnText] = None) -> dict[str, Any]:
         """Both answers to one comment, question by question (the `/compare` API's reply)."""
         if comment_type not in self.cfg.COMMENT_TYPES:
             raise ValueError(f"Unknown comment type {comment_type!r}; valid: {', '.join(self.cfg.COMMENT_TYPES)}")
@@ -137,7 +148,7 @@ class Comparer:
         record = self.find_record(comment_type, comment)
         teacher = parse_answers(record["Completion"], comment_type) if record else {}
         start = time.perf_counter()
-        answers = self.answer_both(comment, comment_type)
+        answers = self.answer_both(comment, comment_type, on_text)
         total = round(time.perf_counter() - start, 3)
         rows = []
         for q in questions(comment_type):
@@ -152,6 +163,75 @@ class Comparer:
         return {"comment_type": comment_type, "evaluation_id": record["id"] if record else None,
                 "models": models, "rows": rows, "total_latency_s": total, "notes": self.model_notes}
 
+    def compare_live(self, comment_type: str, comment: str, every_s: float = 0.4) -> Iterator[dict[str, Any]]:
+        """`compare`, with what each model has written so far while it writes.
+
+        Yields {"partial": {model name: text so far}, "elapsed_s": seconds} about every `every_s`
+        while the answers are decoded (a CPU takes many seconds for two 150-token answers), then the
+        result of `compare` itself. An error of `compare` is raised here.
+        """
+        latest: dict[str, str] = {}
+        shown: dict[str, str] = {}
+        start = time.perf_counter()
+        future = self.submit(self.compare, comment_type, comment, on_text=latest.update)
+        while True:
+            try:
+                result = future.result(timeout=every_s)  # compare's own error is raised here
+                break
+            except FutureTimeout:
+                if latest and latest != shown:
+                    shown = dict(latest)
+                    yield {"partial": shown, "elapsed_s": round(time.perf_counter() - start, 1)}
+        yield result
+
+    def submit(self, fn: Callable, *args, **kwargs) -> Future:
+        """Run a call on the models' thread (`calls`, when the app set one), else on a new thread."""
+        if self.calls is not None:
+            return self.calls.submit(fn, *args, **kwargs)
+        future: Future = Future()
+        threading.Thread(target=_settle, args=(future, fn, args, kwargs), daemon=True).start()
+        return future
+
+
+class MainThreadCalls:
+    """Runs the models' work on the main thread, for calls made on the web server's threads.
+
+    Gradio calls handlers on worker threads. With torch on a CPU, a second thread then starts a
+    second OpenMP team, and the idle threads of one spin against the busy ones of the other on the
+    same cores: one comparison took 19 to 20 s on a worker thread against 16 s on the main thread
+    (demo models, 2 cores, measured). So handlers `submit` here, and the main thread, which loaded
+    the models, runs every call in turn (`serve_forever`).
+    """
+
+    def __init__(self):
+        self._jobs: queue.Queue = queue.Queue()
+
+    def submit(self, fn: Callable, *args, **kwargs) -> Future:
+        future: Future = Future()
+        self._jobs.put((future, fn, args, kwargs))
+        return future
+
+    def serve_forever(self) -> None:
+        """Run submitted calls one after another until a `stop()` (or Ctrl-C)."""
+        while True:
+            future, fn, args, kwargs = self._jobs.get()
+            if future is None:
+                return
+            _settle(future, fn, args, kwargs)
+
+    def stop(self) -> None:
+        self._jobs.put((None, None, (), {}))
+
+
+def _settle(future: Future, fn: Callable, args: tuple, kwargs: dict) -> None:
+    """Run fn and put its result, or its exception, in the future."""
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        future.set_result(fn(*args, **kwargs))
+    except BaseException as err:  # the caller's thread re-raises it
+        future.set_exception(err)
+
 
 # ------------------------------------------------------------------------------ how a result looks
 _CSS = """
@@ -162,6 +242,8 @@ _CSS = """
 .kd-table td.kd-right {color: #166534; font-weight: 600}
 .kd-table td.kd-wrong {color: #b91c1c}
 .kd-table .kd-none {color: #6b7280; font-style: italic}
+.kd-live {width: 100%; table-layout: fixed} .kd-live td {vertical-align: top; width: 50%}
+.kd-live pre {white-space: pre-wrap; font-size: 0.9em}
 """
 
 
@@ -189,6 +271,13 @@ def _cell(value: Any, error: Optional[str], kind: str, teacher: Any) -> str:
     if teacher is not None and kind != "TEXT":
         klass = ' class="kd-right"' if value == teacher else ' class="kd-wrong"'
     return f"<td{klass}>{html.escape(str(value))}</td>"
+
+
+def live_html(partial: dict[str, str]) -> str:
+    """Each model's answer so far, side by side, while they are being written."""
+    cells = "".join(f"<td><b>{MODELS[name]}</b><pre>{html.escape(partial.get(name, ''))}</pre></td>"
+                    for name in MODELS)
+    return f"<table class='kd-live'><tr>{cells}</tr></table>"
 
 
 def latency_markdown(result: dict[str, Any]) -> str:
@@ -242,9 +331,9 @@ def build_app(comparer: Comparer):
                      api_visibility="private")
         pick.change(lambda t, rid: next((r["Comment"] for r in comparer.records.get(t, []) if r["id"] == rid),
                                         gr.update()), [ctype, pick], comment, api_visibility="private")
-        run.click(_api(comparer), [ctype, comment], result, api_name="compare").success(
-            lambda r: (comparison_html(r), latency_markdown(r)), result, [table, summary],
-            api_visibility="private")
+        # The page shows both answers as they are written; the API returns the finished comparison.
+        run.click(_live(comparer), [ctype, comment], [result, table, summary], api_visibility="private")
+        gr.api(_api(comparer), api_name="compare")
     return app
 
 
@@ -254,11 +343,28 @@ def _api(comparer: Comparer):
     def compare(comment_type: str, comment: str) -> dict:
         """Both students' parsed answers to one comment, question by question, with latencies."""
         try:
-            return comparer.compare(comment_type, comment)
+            return comparer.submit(comparer.compare, comment_type, comment).result()
         except ValueError as err:
             raise gr.Error(str(err)) from None
 
     return compare
+
+
+def _live(comparer: Comparer):
+    import gradio as gr
+
+    def compare_live(comment_type: str, comment: str):
+        """(result, table, summary) for the page: the answers so far while decoding, then all."""
+        try:
+            for update in comparer.compare_live(comment_type, comment):
+                if "partial" in update:
+                    yield gr.update(), live_html(update["partial"]), f"Writing... {update['elapsed_s']:.1f} s"
+                else:
+                    yield update, comparison_html(update), latency_markdown(update)
+        except ValueError as err:
+            raise gr.Error(str(err)) from None
+
+    return compare_live
 
 
 def _choices(comparer: Comparer, comment_type: str) -> list[tuple[str, str]]:
@@ -328,10 +434,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     cfg = load_config(args.profile, parse_set_args(args.sets))
     port = listen_port(cfg, args.port)
     print(f"Loading the students of profile {cfg.PROFILE} ...", flush=True)
-    app = build_app(Comparer(cfg))
+    comparer = Comparer(cfg)
+    comparer.calls = calls = MainThreadCalls()
+    app = build_app(comparer)
     theme, css = theme_and_css()
     print(f"Serving on http://{args.host}:{port}/", flush=True)
-    app.launch(server_name=args.host, server_port=port, ssr_mode=False, theme=theme, css=css, show_error=True)
+    app.launch(server_name=args.host, server_port=port, ssr_mode=False, theme=theme, css=css, show_error=True,
+               prevent_thread_lock=True)
+    try:
+        calls.serve_forever()  # the models answer on this thread; the server runs on its own
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.close()
     return 0
 
 

@@ -58,8 +58,13 @@ class Engine:
     def render(self, prompt: str) -> str:
         return render_prompt(self.tokenizer, prompt, self.cfg.system_prompt)
 
-    def generate(self, texts: Sequence[str]) -> list[tuple[str, int]]:
-        """Greedy completions of already-rendered texts: (decoded text, number of new tokens)."""
+    def generate(self, texts: Sequence[str], on_text: Optional[Callable[[list[str]], None]] = None
+                 ) -> list[tuple[str, int]]:
+        """Greedy completions of already-rendered texts: (decoded text, number of new tokens).
+
+        `on_text`, if given, is called after every decoding step with each row's text so far
+        (transformers backend; vLLM returns whole answers only).
+        """
         if self.backend == "vllm":
             from vllm import SamplingParams
 
@@ -72,7 +77,7 @@ class Engine:
         batch = tok(list(texts), return_tensors="pt", padding=True, add_special_tokens=False).to(self.model.device)
         with torch.inference_mode():
             out = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=False,
-                                      pad_token_id=tok.pad_token_id)
+                                      pad_token_id=tok.pad_token_id, streamer=_text_streamer(tok, on_text))
         return decode_new_tokens(tok, out, batch["input_ids"].shape[1])
 
     def close(self) -> None:
@@ -115,11 +120,13 @@ class PairEngine:
     def render(self, prompt: str) -> str:
         return render_prompt(self.tokenizer, prompt, self.cfg.system_prompt)
 
-    def generate_pair(self, text: str) -> dict[str, dict]:
+    def generate_pair(self, text: str, on_text: Optional[Callable[[dict[str, str]], None]] = None
+                      ) -> dict[str, dict]:
         """{"base"|"finetuned": {"text", "new_tokens", "latency_s"}} for one rendered prompt.
 
         Each latency is the time until that model's answer ended (its end-of-turn token or the
-        token limit), measured by a stopping criterion that watches every row.
+        token limit), measured by a stopping criterion that watches every row. `on_text`, if given,
+        gets {"base": text so far, "finetuned": text so far} after every decoding step.
         """
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList
@@ -138,14 +145,44 @@ class PairEngine:
                 return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
 
         batch = tok([text, text], return_tensors="pt", add_special_tokens=False).to(self.model.device)
+        named = None if on_text is None else (lambda texts: on_text(dict(zip(self.NAMES, texts))))
         with torch.inference_mode():
             out = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=False,
                                       pad_token_id=tok.pad_token_id, adapter_names=["__base__", "default"],
-                                      stopping_criteria=StoppingCriteriaList([_FinishTimes()]))
+                                      stopping_criteria=StoppingCriteriaList([_FinishTimes()]),
+                                      streamer=_text_streamer(tok, named))
         total = time.perf_counter() - start
         answers = decode_new_tokens(tok, out, batch["input_ids"].shape[1])
         return {name: {"text": text, "new_tokens": n, "latency_s": round(finished.get(i, total), 3)}
                 for i, (name, (text, n)) in enumerate(zip(self.NAMES, answers))}
+
+
+def _text_streamer(tokenizer, on_text: Optional[Callable[[list[str]], None]]):
+    """A `generate` streamer that hands `on_text` every row's decoded answer after each step.
+
+    transformers' own text streamers take one row only; this one keeps a row per prompt. The
+    first `put` is the prompt itself, the later ones one new token per row.
+    """
+    if on_text is None:
+        return None
+    from transformers.generation.streamers import BaseStreamer
+
+    class _Rows(BaseStreamer):
+        def __init__(self):
+            self.rows: Optional[list[list[int]]] = None
+
+        def put(self, value):
+            if self.rows is None:  # the prompt
+                self.rows = [[] for _ in range(value.shape[0])]
+                return
+            for row, token in zip(self.rows, value.reshape(len(self.rows), -1).tolist()):
+                row.extend(token)
+            on_text([tokenizer.decode(row, skip_special_tokens=True) for row in self.rows])
+
+        def end(self):
+            pass
+
+    return _Rows()
 
 
 def decode_new_tokens(tokenizer, out, prompt_length: int) -> list[tuple[str, int]]:
