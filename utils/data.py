@@ -558,17 +558,32 @@ def token_lengths(types: dict[str, TypeData], cfg: Config) -> dict:
     folder = model_dir(cfg, "student")
     if not is_ready(folder):
         return {"skipped": f"the student model folder {folder} is not ready yet (run Step 0 first)"}
-    from utils.models import load_tokenizer
-
-    tok = load_tokenizer(folder, cfg)
+    count = _token_counter(folder, cfg)
     out: dict[str, Any] = {"tokenizer": folder.name, "counted": "Prompt + newline + Completion, no special tokens"}
     for ctype, data in types.items():
         out[ctype] = {}
         for split, records in (("train", data.train), ("eval", data.eval)):
-            texts = [r["Prompt"] + "\n" + r["Completion"] for r in records]
-            lengths = sorted(len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"])
+            lengths = sorted(count([r["Prompt"] + "\n" + r["Completion"] for r in records]))
             out[ctype][split] = _length_stats(lengths, cfg.MAX_LENGTH)
     return out
+
+
+def _token_counter(folder: Path, cfg: Config):
+    """texts -> token counts with the student's tokenizer, without special tokens.
+
+    Through the `tokenizers` library when the folder has a `tokenizer.json` (the same ids as
+    transformers' fast tokenizer, without importing transformers: ~10 s less for this step on
+    2 cores), else through transformers.
+    """
+    if (folder / "tokenizer.json").exists():
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        return lambda texts: [len(e.ids) for e in tok.encode_batch(texts, add_special_tokens=False)]
+    from utils.models import load_tokenizer
+
+    tok = load_tokenizer(folder, cfg)
+    return lambda texts: [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]
 
 
 def _length_stats(lengths: list[int], max_length: int) -> dict:
