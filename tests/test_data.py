@@ -373,3 +373,15 @@ def test_tables_and_plot_for_the_notebook(tmp_path, edge_file):
                       "answers missing": 1, "answers out of range": 1}
     fig = plot_label_distribution(result)
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 10  # the vendor task's BOOL and SCORE questions
+
+
+def test_token_counts_without_transformers_match_the_students_tokenizer(tiny_folder):
+    from utils.data import _token_counter
+    from utils.models import load_tokenizer
+
+    cfg = load_config("tiny")
+    texts = [build_prompt(f"HDFS NameNode {i} is down: see https://issues.apache.org/jira/browse/HDFS-{i}", "vendor")
+             + "\n1. 1\n2. 3" for i in range(5)] + ["", "  émoji ✓ and tabs\t"]
+    assert (tiny_folder / "tokenizer.json").exists()  # the fast path: the tokenizers library alone
+    tok = load_tokenizer(tiny_folder, cfg)
+    assert _token_counter(tiny_folder, cfg)(texts) == [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]
