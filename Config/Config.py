@@ -215,8 +215,7 @@ class Config:
         Keys live in environment variables; URLs are written without user, password or query
         (`public_url`), the places where a token could hide.
         """
-        data = json.loads(json.dumps(dataclasses.asdict(self)))
-        return {key: public_url(value) if key in URL_SETTINGS else value for key, value in data.items()}
+        return public_settings(json.loads(json.dumps(dataclasses.asdict(self))))
 
 
 # Each profile is a small set of differences from the defaults above.
@@ -293,6 +292,11 @@ def public_url(url: Optional[str]) -> Optional[str]:
     parts = urlsplit(url)
     host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def public_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """A copy of settings (keys in any case, as `--set` takes them) with URL_SETTINGS made public."""
+    return {key: public_url(value) if str(key).upper() in URL_SETTINGS else value for key, value in values.items()}
 
 
 def resolve_profile(profile: Optional[str] = None) -> str:

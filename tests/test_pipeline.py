@@ -29,7 +29,7 @@ def test_bad_steps_are_refused():
 
 def test_step0_on_tiny_keeps_the_executed_notebook(tmp_path):
     done = run("--profile", "tiny", "--steps", "0", "--run-dir", str(tmp_path),
-               "--set", "JUDGE_ENDPOINT_URL=https://ops:pw-s3cret@judge.example.com/v1?key=k-s3cret",
+               "--set", "judge_endpoint_url=https://ops:pw-s3cret@judge.example.com/v1?key=k-s3cret",
                "--set", "JUDGE_ENDPOINT_MODEL=phi-4")
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "0_Setup_Models.ipynb").exists()

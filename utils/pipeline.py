@@ -30,8 +30,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
-from Config.Config import (ENV_SETTINGS, PROJECT_ROOT, URL_SETTINGS, Config, ConfigError, load_config,
-                           parse_set_args, public_url)
+from Config.Config import (ENV_SETTINGS, PROJECT_ROOT, Config, ConfigError, load_config, parse_set_args,
+                           public_settings)
 from utils import tracking
 from utils.io import library_versions, read_json, write_json
 
@@ -133,8 +133,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         PROJECT_ROOT / "runs" / f"{datetime.now():%Y%m%d-%H%M%S}-{cfg.PROFILE}")
     run_dir.mkdir(parents=True, exist_ok=True)
     mlflow_run = tracking.start_pipeline_run(cfg, run_dir, steps)  # exported to the notebooks' kernels
-    public_overrides = {k: public_url(v) if k in URL_SETTINGS else v for k, v in overrides.items()}
-    write_json(run_dir / "config.json", {"profile": cfg.PROFILE, "overrides": public_overrides,
+    write_json(run_dir / "config.json", {"profile": cfg.PROFILE, "overrides": public_settings(overrides),
                                          "config": cfg.to_dict(), "versions": library_versions(),
                                          "mlflow_run_id": mlflow_run})
     print(f"Profile {cfg.PROFILE}, steps {steps}, run directory {run_dir}"

@@ -33,7 +33,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
-from Config.Config import URL_SETTINGS, Config, public_url
+from Config.Config import Config, public_settings, public_url
 from utils.io import read_json
 
 RUN_ID_ENV = "KD_MLFLOW_RUN_ID"  # set by the pipeline runner for the notebooks it starts
@@ -232,7 +232,7 @@ def _public(card: Mapping[str, Any]) -> dict[str, Any]:
     out = json.loads(json.dumps(card, default=str))
     config = out.get("config")
     if isinstance(config, dict):
-        config.update({key: public_url(config[key]) for key in URL_SETTINGS if config.get(key)})
+        out["config"] = public_settings(config)
     return out
 
 
