@@ -343,7 +343,9 @@ def _api(comparer: Comparer):
     def compare(comment_type: str, comment: str) -> dict:
         """Both students' parsed answers to one comment, question by question, with latencies."""
         try:
-            return comparer.submit(comparer.compare, comment_type, comment).result()
+            if comparer.calls is None:  # no models' thread to hand over to: answer here
+                return comparer.compare(comment_type, comment)
+            return comparer.calls.submit(comparer.compare, comment_type, comment).result()
         except ValueError as err:
             raise gr.Error(str(err)) from None
 

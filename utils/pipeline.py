@@ -22,13 +22,13 @@ if not __package__:  # run as a file (`python utils/pipeline.py`, as a CML job d
     _sys.path[:] = [str(_here.parent)] + [p for p in _sys.path if _Path(p or ".").resolve() != _here]
 
 import argparse
-import contextlib
 import os
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
+from unittest import mock
 
 from Config.Config import (ENV_SETTINGS, PROJECT_ROOT, Config, ConfigError, load_config, parse_set_args,
                            public_settings)
@@ -71,7 +71,7 @@ def run_step(step: int, profile: str, overrides: dict[str, Any], run_dir: Path) 
     params = {k: v for k, v in overrides.items() if k.upper() not in via_env}
     start = time.time()
     try:
-        with _environment(via_env):
+        with mock.patch.dict(os.environ, via_env):  # set for this notebook's kernel, then restored
             pm.execute_notebook(
                 str(PROJECT_ROOT / name), str(out),
                 parameters={"PROFILE": profile, "OVERRIDES": params},
@@ -160,21 +160,6 @@ def _print_summary(timings: list[tuple[int, float, str]], run_dir: Path) -> None
     for step, seconds, digest in timings:
         print(f"  step {step} {NOTEBOOKS[step]:<30} {seconds:7.1f} s  {digest}")
     print(f"  total {sum(t[1] for t in timings):.1f} s; executed notebooks in {run_dir}")
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str]):
-    """Set environment variables for the duration of a block (the notebook kernel inherits them)."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _strip_ansi(text: str) -> str:
