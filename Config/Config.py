@@ -131,6 +131,19 @@ class Config:
     EXPECTED_WIN_RATE: tuple[float, float] = (0.82, 1.0)  # PASS range of the adjusted win rate
     EXPECTED_CI_LOW: float = 0.0  # PASS also needs the interval's lower bound at least this
     EXPECTED_TEACHER_AGREEMENT: float = 0.0  # PASS also needs fine-tuned agreement at least this
+    # PASS also needs (every profile but tiny): the fine-tuned mean kappa over yes/no and score
+    # questions at least this, `agreement_lift` over the majority baseline with its 95% lower bound
+    # above 0, and no question answered with one constant where the teacher's answers vary.
+    EXPECTED_MEAN_KAPPA: float = 0.6
+    MAJORITY_TEXT_SAMPLE: int = 200  # training summaries compared to pick the majority baseline's text
+    # LLM judge: before base vs fine-tuned, judge the teacher's answer against the majority
+    # baseline's on this many seeded items, both orders; a judge that cannot prefer the teacher
+    # (adjusted win rate below JUDGE_CALIBRATION_MIN) makes the check fail. 0 skips calibration.
+    JUDGE_CALIBRATION_ITEMS: int = 50
+    JUDGE_CALIBRATION_MIN: float = 0.6
+    # Optional hand-labelled comments (format in utils/gold.py), scored for every answerer as their
+    # own block `gold` in metrics.json; None skips them. The demo ships Data/gold/GoldComments.json.
+    GOLD_FILE: Optional[str] = None
 
     # ----------------------------------------------------------------------------- tracking, app
     MLFLOW_TRACKING: bool = True  # log steps 2 and 3 to MLflow when it is installed
@@ -253,6 +266,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "EXPECTED_WIN_RATE": (0.90, 1.0),
         "EXPECTED_CI_LOW": 0.85,
         "EXPECTED_TEACHER_AGREEMENT": 0.80,
+        "EXPECTED_MEAN_KAPPA": 0.70,
     },
     # A random tiny Llama with the real SmolLM2 tokenizer: the whole pipeline in seconds (tests).
     "tiny": {

@@ -31,6 +31,11 @@ def test_reference_bool(base, ft, teacher, expected):
     assert reference_verdict(BOOL_Q, base, ft, teacher, 0.05) == expected
 
 
+# An unparsed answer (None) counts as farther from the teacher than any parsed one, so (None, 4)
+# with teacher 1 is a win although 4 is the worst score: the judge rewards an answer in the format
+# over none. That is why beating the base (which rarely writes the format) is no evidence that the
+# student learned the teacher's decisions; Step 3's knowledge headline (kappa, lift over the
+# majority baseline) is.
 @pytest.mark.parametrize("base, ft, teacher, expected", [
     (4, 2, 1, "win"), (2, 4, 1, "loss"), (1, 3, 2, "tie"), (2, 2, 2, "tie"),
     (None, 4, 1, "win"), (4, None, 1, "loss"), (None, None, 1, "tie"), (3, 1, 2, "tie"),

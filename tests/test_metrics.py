@@ -5,8 +5,9 @@ import json
 import pytest
 
 from utils.metrics import (
-    adjusted_win_rate, bootstrap_ci, cohen_kappa, compute_metrics, per_question_frame,
-    position_consistency, win_counts, win_rate_excl_ties,
+    UNPARSED, adjusted_win_rate, agreement_lift, answerer_frame, balanced_accuracy, bootstrap_ci, cohen_kappa,
+    compute_gold_metrics, compute_metrics, per_question_frame, position_consistency, weighted_kappa, win_counts,
+    win_rate_excl_ties,
 )
 from utils.tasks import TASKS
 
@@ -212,9 +213,101 @@ def test_per_question_frame():
     m = compute_metrics(_verdicts(), _answers(), TASKS, 100, 0)
     df = per_question_frame(m)
     assert len(df) == 11
-    assert list(df.columns[:15]) == ["type", "q", "key", "kind", "wins", "ties", "losses", "n", "unparsed",
-                                     "win_rate_excl_ties", "adjusted_win_rate", "ci_low", "ci_high",
-                                     "base_agreement", "finetuned_agreement"]
+    assert list(df.columns) == ["type", "q", "key", "kind", "wins", "ties", "losses", "n", "unparsed",
+                                "win_rate_excl_ties", "adjusted_win_rate", "ci_low", "ci_high",
+                                "position_consistency", "teacher_constant",
+                                "base_agreement", "base_kappa", "base_format", "base_constant",
+                                "finetuned_agreement", "finetuned_kappa", "finetuned_format", "finetuned_constant"]
     row = df[df.q == 2].iloc[0]
     assert row.losses == 1 and row.unparsed == 1 and row.base_agreement == 0.0 and row.finetuned_agreement == 0.5
     assert df[df.q == 11].iloc[0].finetuned_agreement == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------------------ chance-corrected agreement
+def test_weighted_kappa_known_examples():
+    # by hand, scale 1-4, weights ((i-j)/3)^2: observed weighted disagreement 0.25 * 1/9 = 1/36;
+    # expected 0.25 * (0.25*14/9 + 0.25*6/9 + 0.5*14/9) = 1/3; kappa = 1 - (1/36)/(1/3) = 11/12
+    assert weighted_kappa([1, 2, 4, 4], [1, 2, 3, 4], 1, 4) == pytest.approx(11 / 12)
+    # an unparsed answer lies at weight 1 from every value: 1 - 0.25 / (62/144) = 13/31
+    assert weighted_kappa([UNPARSED, 2, 3, 4], [1, 2, 3, 4], 1, 4) == pytest.approx(13 / 31)
+    assert weighted_kappa([None, 2, 3, 4], [1, 2, 3, 4], 1, 4) == pytest.approx(13 / 31)
+    assert weighted_kappa([1, 2, 3, 4], [1, 2, 3, 4], 1, 4) == pytest.approx(1.0)
+    assert weighted_kappa([2, 2, 2, 2], [1, 2, 3, 4], 1, 4) == pytest.approx(0.0)  # a constant: 0
+    assert weighted_kappa([2, 2], [2, 2], 1, 4) is None and weighted_kappa([], [], 1, 4) is None
+
+
+def test_kappa_counts_unparsed_answers_against_the_model():
+    # [U, 1, 0, 0] against [1, 1, 0, 0]: observed 3/4; expected 0.25*0.5 + 0.5*0.5 = 0.375 -> 0.6.
+    # Dropping the unparsed pair instead would give a perfect 1.0 to a model that did not answer.
+    assert cohen_kappa([UNPARSED, 1, 0, 0], [1, 1, 0, 0]) == pytest.approx(0.6)
+    assert cohen_kappa([1, 0, 0], [1, 0, 0]) == pytest.approx(1.0)
+    assert cohen_kappa([0, 0, 0, 0], [1, 0, 0, 1]) == pytest.approx(0.0)  # a constant: 0, though half right
+    # never answering is worse than a constant: every answer is a disagreement
+    assert cohen_kappa([UNPARSED] * 4, [1, 0, 0, 1]) == pytest.approx(0.0)
+    assert cohen_kappa([UNPARSED, UNPARSED, 0, 1], [1, 0, 0, 1]) < cohen_kappa([0, 0, 0, 1], [1, 0, 0, 1])
+    assert balanced_accuracy([1, 1, 1, 0], [1, 1, 0, 0]) == pytest.approx(0.75)
+    assert balanced_accuracy([0, 0, 0, 0], [1, 0, 0, 0]) == pytest.approx(0.5)  # 75% accuracy, no skill
+
+
+def _lift_rows():
+    return [
+        # comment A: fine-tuned right on Q1 and Q2, the baseline on Q2 only
+        {"type": "vendor", "id": "A", "teacher": {1: 1, 2: 2}, "finetuned": {1: 1, 2: 2}, "majority": {1: 0, 2: 2},
+         "base": {}},
+        # comment B: both right on Q1, both wrong on Q2
+        {"type": "vendor", "id": "B", "teacher": {1: 0, 2: 3}, "finetuned": {1: 0, 2: 2}, "majority": {1: 0, 2: 2},
+         "base": {}},
+    ]
+
+
+def test_agreement_lift_known_value_and_paired_bootstrap():
+    lift = agreement_lift(_lift_rows(), TASKS, 2000, seed=5)
+    # fine-tuned 3/4, baseline 2/4 on the same four items: +0.25. Resampling two comments gives
+    # AA (+0.5), AB (+0.25) or BB (0), so the 95% interval is [0, 0.5]
+    assert lift["value"] == pytest.approx(0.25) and lift["n"] == 4
+    assert lift["ci95"] == [0.0, 0.5]
+    assert agreement_lift(_lift_rows(), TASKS, 300, seed=5) == agreement_lift(_lift_rows(), TASKS, 300, seed=5)
+    assert agreement_lift([], TASKS, 10, 0) == {"value": None, "ci95": None, "n": 0}
+
+
+def test_summary_has_the_knowledge_headline():
+    rows = _lift_rows()
+    m = compute_metrics([], rows, TASKS, 500, 0)
+    s = m["summary"]
+    assert s["teacher_agreement"] == {"base": 0.0, "finetuned": 0.75, "majority": 0.5}
+    assert s["agreement_lift"]["value"] == pytest.approx(0.25)
+    # Q1: fine-tuned [1, 0] against [1, 0] -> kappa 1; Q2 (1-4): [2, 2] against [2, 3] -> a constant, 0
+    assert s["mean_kappa"]["finetuned"] == pytest.approx(0.5) and s["mean_kappa_questions"]["finetuned"] == 2
+    assert s["mean_kappa"]["majority"] == pytest.approx(0.0)
+    assert s["constant_questions"] == {"base": [], "finetuned": ["vendor Q2 severity"]}
+    # 11 questions on two comments: fine-tuned answered 2 of 11 on each
+    assert s["format_compliance"]["finetuned"] == pytest.approx(4 / 22)
+    assert s["complete_answers"] == {"base": 0.0, "finetuned": 0.0, "majority": 0.0}
+    q1 = m["by_question"][0]["teacher_agreement"]
+    assert q1["finetuned"]["format_compliance"] == 1.0 and q1["base"]["format_compliance"] == 0.0
+    assert q1["majority"]["constant"] is True and q1["finetuned"]["constant"] is False
+    assert m["by_question"][0]["teacher_constant"] is False
+    frame = answerer_frame(s)
+    assert list(frame.index) == ["base", "finetuned", "majority"]
+    assert frame.loc["finetuned", "lift_over_majority"] == pytest.approx(0.25)
+
+
+def test_constant_where_the_teacher_is_constant_is_not_flagged():
+    rows = [{"type": "vendor", "id": i, "teacher": {8: 0}, "finetuned": {8: 0}, "majority": {8: 0}, "base": {8: 0}}
+            for i in range(20)]
+    s = compute_metrics([], rows, TASKS, 50, 0)["summary"]
+    assert s["constant_questions"] == {"base": [], "finetuned": []}
+    byq = {q["question"]: q for q in compute_metrics([], rows, TASKS, 50, 0)["by_question"]}
+    assert byq[8]["teacher_constant"] is True and byq[8]["teacher_agreement"]["finetuned"]["kappa"] is None
+
+
+def test_gold_metrics_score_only_labelled_questions():
+    rows = [{"type": "customer", "id": "g1", "teacher": {2: 1}, "base": {}, "finetuned": {2: 1, 3: 4}, "majority": {2: 0}},
+            {"type": "customer", "id": "g2", "teacher": {2: 0, 7: 1}, "base": {}, "finetuned": {2: 0, 7: 0},
+             "majority": {2: 0, 7: 0}}]
+    gold = compute_gold_metrics(rows, TASKS, 100, 0)
+    assert gold["comments"] == 2 and list(gold["by_type"]) == ["customer"]
+    s = gold["summary"]
+    assert s["teacher_agreement"] == {"base": 0.0, "finetuned": pytest.approx(2 / 3), "majority": pytest.approx(1 / 3)}
+    counted = {q["key"]: q["teacher_agreement"]["finetuned"]["n"] for q in gold["by_question"]}
+    assert counted["complaint"] == 2 and counted["meeting_request"] == 1 and counted["frustration"] == 0

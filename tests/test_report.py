@@ -149,9 +149,18 @@ def test_load_results_round_trip(cfg, metrics):
 
 
 # ------------------------------------------------------------------------------ the check
-def summary(rate, ci, agreement):
+def summary(rate, ci, agreement, lift_low=0.1, kappa=0.75, constants=()):
+    """A summary block; the knowledge fields default to values that pass the demo check."""
     return {"summary": {"adjusted_win_rate": rate, "adjusted_win_rate_ci95": ci, "n": 10, "unparsed": 0,
-                        "teacher_agreement": {"base": 0.4, "finetuned": agreement}}}
+                        "teacher_agreement": {"base": 0.4, "finetuned": agreement, "majority": 0.6},
+                        "agreement_lift": {"value": None if lift_low is None else lift_low + 0.05,
+                                           "ci95": None if lift_low is None else [lift_low, lift_low + 0.1]},
+                        "mean_kappa": {"base": 0.0, "finetuned": kappa, "majority": 0.0},
+                        "constant_questions": {} if constants is None else {"base": [], "finetuned": list(constants)}}}
+
+
+KNOWLEDGE_CHECKS = ["agreement lift over the majority baseline, 95% CI lower bound", "fine-tuned mean kappa",
+                    "fine-tuned constant questions"]
 
 
 @pytest.fixture
@@ -162,18 +171,20 @@ def demo():
 def test_check_pass(demo):
     check = report.check_expectations(demo, summary(0.93, [0.88, 0.97], 0.85))
     assert check["passed"] is True and all(c["passed"] for c in check["checks"])
-    assert [c["name"] for c in check["checks"]] == ["adjusted win rate", "95% CI lower bound",
-                                                    "fine-tuned teacher agreement"]
+    assert [c["name"] for c in check["checks"]] == ["adjusted win rate vs base", "95% CI lower bound",
+                                                    "fine-tuned teacher agreement", *KNOWLEDGE_CHECKS]
     assert check["checks"][0]["expected"] == [0.90, 1.0]
+    assert check["checks"][4]["expected"] == [0.70, 1.0]  # the demo's EXPECTED_MEAN_KAPPA
     assert check["message"].startswith("PASS")
     text = report.format_check(check)
-    assert text.splitlines()[0] == check["message"] and text.count("  PASS  ") == 3
+    assert text.splitlines()[0] == check["message"] and text.count("  PASS  ") == 6
+    assert "expected within (0.000, 1.000]" in text  # the lift's lower bound must be above 0, not at it
 
 
 def test_check_fail_names_the_failing_check(demo):
     check = report.check_expectations(demo, summary(0.93, [0.80, 0.97], 0.85))
     assert check["passed"] is False
-    assert [c["passed"] for c in check["checks"]] == [True, False, True]
+    assert [c["passed"] for c in check["checks"]] == [True, False, True, True, True, True]
     assert "95% CI lower bound" in check["message"] and check["message"].startswith("FAIL")
     assert "FAIL  95% CI lower bound: 0.800" in report.format_check(check)
 
@@ -181,10 +192,41 @@ def test_check_fail_names_the_failing_check(demo):
 def test_check_boundaries_are_inclusive(demo):
     assert report.check_expectations(demo, summary(0.9, [0.85, 1.0], 0.8))["passed"] is True
     assert report.check_expectations(demo, summary(0.8999, [0.85, 1.0], 0.8))["passed"] is False
+    assert report.check_expectations(demo, summary(0.9, [0.85, 1.0], 0.8, kappa=0.70))["passed"] is True
+    assert report.check_expectations(demo, summary(0.9, [0.85, 1.0], 0.8, kappa=0.6999))["passed"] is False
+
+
+def test_check_lift_bound_is_exclusive(demo):
+    # a lift interval that touches 0 is no evidence of learning: FAIL
+    check = report.check_expectations(demo, summary(0.93, [0.88, 0.97], 0.85, lift_low=0.0))
+    failed = [c for c in check["checks"] if not c["passed"]]
+    assert [c["name"] for c in failed] == [KNOWLEDGE_CHECKS[0]] and failed[0]["reason"] == "0.000 <= 0.000"
+    assert report.check_expectations(demo, summary(0.93, [0.88, 0.97], 0.85, lift_low=0.001))["passed"] is True
+
+
+def test_check_names_constant_questions(demo):
+    check = report.check_expectations(demo, summary(0.93, [0.88, 0.97], 0.85, constants=["vendor Q7 bug"]))
+    assert check["passed"] is False
+    assert "fine-tuned constant questions (1.000 > 0.000 (vendor Q7 bug))" in check["message"]
+    assert "(vendor Q7 bug)" in report.format_check(check)
+
+
+def test_tiny_profile_skips_the_knowledge_checks(cfg):
+    check = report.check_expectations(cfg, summary(0.5, [0.4, 0.6], 0.0, lift_low=-0.5, kappa=0.0))
+    assert check["passed"] is True and len(check["checks"]) == 3
+
+
+def test_judge_calibration_is_checked_and_flagged(demo):
+    metrics = summary(0.93, [0.88, 0.97], 0.85) | {"judge_calibration": {"teacher_adjusted_win_rate": 0.52}}
+    check = report.check_expectations(demo, metrics)
+    assert check["passed"] is False and check["checks"][-1]["name"].startswith("judge prefers the teacher")
+    assert "could not prefer the teacher" in check["message"]
+    metrics["judge_calibration"]["teacher_adjusted_win_rate"] = 0.9
+    assert report.check_expectations(demo, metrics)["passed"] is True
 
 
 def test_check_missing_values_fail_with_reason(demo):
-    check = report.check_expectations(demo, summary(None, None, None))
+    check = report.check_expectations(demo, summary(None, None, None, lift_low=None, kappa=None, constants=None))
     assert check["passed"] is False and not any(c["passed"] for c in check["checks"])
     assert all(c["value"] is None and c["reason"].startswith("missing") for c in check["checks"])
     assert "no decided verdict" in check["checks"][0]["reason"]

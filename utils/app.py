@@ -14,7 +14,8 @@ APP_PAIRED_BATCH (default) both answers come from one batch: the base weights on
 LoRA adapter applied to the fine-tuned row only (`utils.inference.PairEngine`); on a CPU the app
 computes in float32, faster than bf16 for one comment at a time.
 
-Tab "Evaluation": the latest `results/metrics.json` (Step 3): the check, the per-question table,
+Tab "Evaluation": the latest `results/metrics.json` (Step 3): the check, what each answerer learned
+(base, fine-tuned, the majority baseline), kappa per question, the gold set, the per-question table,
 the win rates with their intervals and judged examples.
 
 The same comparison is an HTTP API endpoint, `/compare`:
@@ -375,12 +376,13 @@ def _choices(comparer: Comparer, comment_type: str) -> list[tuple[str, str]]:
 
 
 def _evaluation_tab(cfg: Config) -> None:
-    """The latest results/metrics.json: check, per-question table, win-rate plot, examples."""
+    """The latest results/metrics.json: check, what each answerer learned (base, fine-tuned, the
+    majority baseline), kappa per question, the win rate against the base, the gold set, examples."""
     import gradio as gr
     import pandas as pd
 
     from utils.metrics import per_question_frame
-    from utils.report import examples, format_check, load_results, plot_win_rates
+    from utils.report import examples, format_check, knowledge_frame, load_results, plot_kappa, plot_win_rates
 
     try:
         results = load_results(cfg)
@@ -390,10 +392,22 @@ def _evaluation_tab(cfg: Config) -> None:
     m = results["metrics"]
     s = m["summary"]
     lo, hi = s.get("adjusted_win_rate_ci95") or (None, None)
-    gr.Markdown(f"Results of {m.get('created')} (profile `{m.get('profile')}`): adjusted win rate "
-                f"**{_num(s.get('adjusted_win_rate'))}** [{_num(lo)}, {_num(hi)}], n = {s.get('n')}.\n\n"
-                f"```\n{format_check(m['check'])}\n```")
-    gr.Image(_png(plot_win_rates(m)), label="Win rates with 95% intervals", interactive=False)
+    agree = s.get("teacher_agreement") or {}
+    lift = s.get("agreement_lift") or {}
+    llo, lhi = lift.get("ci95") or (None, None)
+    kappa = s.get("mean_kappa") or {}
+    gr.Markdown(f"Results of {m.get('created')} (profile `{m.get('profile')}`), {s.get('comments')} comments. "
+                f"Teacher agreement: fine-tuned **{_num(agree.get('finetuned'))}**, majority baseline (no model) "
+                f"{_num(agree.get('majority'))}, lift {_num(lift.get('value'))} [{_num(llo)}, {_num(lhi)}]; "
+                f"mean kappa fine-tuned **{_num(kappa.get('finetuned'))}** (base {_num(kappa.get('base'))}). "
+                f"Against the untuned base: adjusted win rate {_num(s.get('adjusted_win_rate'))} "
+                f"[{_num(lo)}, {_num(hi)}], n = {s.get('n')}.\n\n```\n{format_check(m['check'])}\n```")
+    gr.Dataframe(knowledge_frame(m).round(3).reset_index(), label="What each answerer learned", wrap=True)
+    gr.Image(_png(plot_kappa(m)), label="Kappa per question", interactive=False)
+    if m.get("gold"):
+        gr.Dataframe(knowledge_frame(m["gold"]).round(3).reset_index(),
+                     label="Gold set: hand-labelled comments", wrap=True)
+    gr.Image(_png(plot_win_rates(m)), label="Win rates against the base, with 95% intervals", interactive=False)
     gr.Dataframe(per_question_frame(m).round(3), label="Per question", wrap=True)
     picked = [examples(results["verdicts"], results["answers"], kind=k, n=3, seed=cfg.SEED) for k in ("win", "loss", "tie")]
     gr.Dataframe(pd.concat(picked).astype(str), label="Examples: wins, losses, ties", wrap=True)

@@ -333,7 +333,8 @@ _AB = {"A": LOSS, "B": WIN, "tie": TIE}  # order AB: A = base, B = fine-tuned
 _BA = {"A": WIN, "B": LOSS, "tie": TIE}  # order BA: A = fine-tuned, B = base
 
 
-def _same(a: Optional[str], b: Optional[str]) -> bool:
+def same_answer(a: Optional[str], b: Optional[str]) -> bool:
+    """Two answers equal after collapsing whitespace (judged a tie without asking the model)."""
     return " ".join(str(a or "").split()) == " ".join(str(b or "").split())
 
 
@@ -365,7 +366,7 @@ def judge_pairs_llm(items: Sequence[dict], generate_fn: GenerateFn, retries: int
                "verdict": None, "verdict_ab": None, "verdict_ba": None, "raw_ab": None, "raw_ba": None,
                "consistent": False, "unparsed": False, "retried": 0, "identical": False}
         records.append(rec)
-        if _same(item.get("base"), item.get("finetuned")):
+        if same_answer(item.get("base"), item.get("finetuned")):
             rec.update(verdict=TIE, verdict_ab=TIE, verdict_ba=TIE, consistent=True, identical=True)
             continue
         base, ft = item.get("base"), item.get("finetuned")

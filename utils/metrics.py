@@ -1,13 +1,22 @@
-"""Step 3 numbers: win/tie/loss counts, win rates with bootstrap intervals, and teacher agreement.
+"""Step 3 numbers: win/tie/loss counts, win rates with bootstrap intervals, and what each answerer
+learned of the teacher's decisions.
 
 This module owns everything computed from verdict records (made by `utils.judge`) and parsed
 answers; writing files, tables and plots belongs to `utils.report`.
 
-Verdicts and rates
+Answerers
+  `base` (the untuned student), `finetuned` (Step 2's student) and `majority`, the no-model
+  baseline of `utils.baseline` (each question's most common training answer). A model that learned
+  only the answer format and each question's usual value scores what `majority` scores; what a
+  student learned of the teacher's decisions is what it scores above it.
+
+Verdicts and rates (fine-tuned against the base, from the judge)
   - A verdict is "win", "tie" or "loss" from the fine-tuned model's side, or None when the judge's
     reply could not be read (`unparsed`). `n` counts decided verdicts only; unparsed ones are
     reported as their own count and left out of every rate, so they can neither help nor hurt.
-  - `adjusted_win_rate` = (wins + 0.5 ties) / n, the headline: 0.5 means no difference.
+  - `adjusted_win_rate` = (wins + 0.5 ties) / n: 0.5 means no difference from the base. It says
+    the fine-tuned student beats its untuned base, which never writes the answer format; it does
+    not say it learned the teacher's decisions (a constant answerer in the right format wins too).
   - `win_rate_excl_ties` = wins / (wins + losses), None when there is no decisive verdict.
   - `mean_win_rate_excl_ties`: the mean over questions of the per-question excluded-ties rates,
     the original AMP's headline, kept for comparison; questions without a decisive verdict are
@@ -22,20 +31,39 @@ Verdicts and rates
     (identical answers, judged without the model, count as consistent). None for the reference
     judge, which has no positions.
 
-Teacher agreement (how often each student gives the teacher's answer), per question and model:
-  BOOL   accuracy and Cohen's kappa. An unparsed answer (None) counts as wrong for accuracy; kappa
-         is computed over the pairs where both answers are parsed, and is None when it is
-         undefined (both sides use one and the same single value, or no pair).
-  SCORE  accuracy (None counts as wrong) and the mean absolute error over parsed answers, with the
-         number of unparsed answers beside it.
-  TEXT   mean ROUGE-L F1 against the teacher's text (None or empty scores 0).
-  Items whose teacher value is missing are left out (`n` counts the rest). The summary's
-  `teacher_agreement` is the pooled share of BOOL and SCORE answers equal to the teacher's.
+Teacher agreement, per question and answerer (`teacher_agreement.<answerer>` of a question)
+  all    `format_compliance`: the share of the answers to that question that parse (over every
+         comment of the type, whether or not the teacher's value is known).
+  BOOL   `accuracy` (an unparsed answer counts as wrong), `kappa` (Cohen's), `balanced_accuracy`
+         (the mean over the teacher's classes of the share answered right).
+  SCORE  `accuracy`, `kappa` (quadratic-weighted), `mae` over parsed answers with `mae_n`.
+  TEXT   `rouge_l`: mean ROUGE-L F1 against the teacher's text (None or empty scores 0).
+  Kappa counts an unparsed answer as a class of its own that never matches the teacher (for the
+  weighted kappa it lies at the largest distance from every value), so a model that does not
+  answer cannot look like chance agreement. Kappa is None when it is undefined (the expected
+  disagreement is 0: both sides give one and the same value). `kappa_kind` says which one.
+  `constant` is True when one value covers at least 95% of the parsed answers (CONSTANT_SHARE);
+  `top_share` is that value's share. The question's own `teacher_constant` says the same of the
+  teacher's answers: a student that is constant where the teacher is too has learned nothing wrong.
+  Items whose teacher value is missing are left out of everything but format compliance.
+
+The knowledge headline, in `summary` and each `by_type` block
+  `teacher_agreement` {base, finetuned, majority}: the pooled share of BOOL and SCORE answers
+      equal to the teacher's.
+  `mean_kappa` {base, finetuned, majority}: the mean of the questions' kappas over BOOL and SCORE
+      questions where it is defined (`mean_kappa_questions` counts them).
+  `agreement_lift` {"value", "ci95", "n"}: fine-tuned teacher agreement minus the majority
+      baseline's on the same items, with a paired 95% bootstrap interval resampling comments.
+  `constant_questions` {base, finetuned}: "type Qn key" of each question where that model is
+      constant and the teacher is not.
+  `format_compliance` {base, finetuned, majority}: the share of all answers that parse;
+      `complete_answers` the same three: the share of comments whose answers all parse.
 
 Answer records (input of teacher agreement) are either a list of
-`{"type", "id", "base": {...}, "finetuned": {...}, "teacher": {...}}` or a dict keyed by
-`(type, id)` holding `{"base", "finetuned", "teacher"}`; each answer dict maps a question number
-(int, or its string after a JSON round trip) to a parsed value.
+`{"type", "id", "base": {...}, "finetuned": {...}, "majority": {...}, "teacher": {...}}` or a dict
+keyed by `(type, id)` holding the same keys; each answer dict maps a question number (int, or its
+string after a JSON round trip) to a parsed value. `majority` may be absent (older records): the
+answerers are those every record has.
 
 Rates are fractions in [0, 1]. No model library is imported here.
 """
@@ -50,7 +78,8 @@ import numpy as np
 from utils.judge import VERDICTS, as_int, rouge_l
 from utils.tasks import Question
 
-MODELS = ("base", "finetuned")
+MODELS = ("base", "finetuned")  # the two students; the judge compares them
+ANSWERERS = (*MODELS, "majority")  # and the no-model baseline of utils.baseline
 
 
 # ================================================================================ counts and rates
@@ -140,6 +169,10 @@ def _group_stats(verdicts: Sequence[dict], n_boot: int, seed: int) -> dict[str, 
 
 
 # ================================================================================ teacher agreement
+UNPARSED = "<unparsed>"  # the class an unparsed answer falls in for kappa: it never matches
+CONSTANT_SHARE = 0.95  # one value on at least this share of the parsed answers: `constant`
+
+
 def cohen_kappa(a: Sequence[Any], b: Sequence[Any]) -> Optional[float]:
     """Cohen's kappa of two equally long label sequences; None when undefined (expected
     agreement of 1, i.e. both use one and the same single label) or when empty."""
@@ -160,31 +193,99 @@ def cohen_kappa(a: Sequence[Any], b: Sequence[Any]) -> Optional[float]:
     return float((observed - expected) / (1.0 - expected))
 
 
-def _get(answers: Optional[Mapping], number: int) -> Any:
+def weighted_kappa(a: Sequence[Any], b: Sequence[Any], low: int, high: int) -> Optional[float]:
+    """Quadratic-weighted kappa of two score sequences on the scale [low, high].
+
+    A value that is not an integer on the scale (None, UNPARSED, out of range) lies at the largest
+    distance (weight 1) from every value, itself included, so it can only count against agreement.
+    None when undefined (no expected disagreement) or empty.
+    """
+    if len(a) != len(b):
+        raise ValueError("weighted_kappa needs two sequences of equal length")
+    if not a:
+        return None
+    k = high - low + 1
+    def idx(v: Any) -> int:
+        return v - low if isinstance(v, int) and not isinstance(v, bool) and low <= v <= high else k
+
+    weights = np.ones((k + 1, k + 1))
+    grid = np.arange(k)
+    weights[:k, :k] = ((grid[:, None] - grid[None, :]) / max(k - 1, 1)) ** 2
+    table = np.zeros((k + 1, k + 1))
+    for x, y in zip(a, b):
+        table[idx(x), idx(y)] += 1
+    table /= table.sum()
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0))
+    denominator = float((weights * expected).sum())
+    if denominator <= 1e-12:
+        return None
+    return float(1.0 - (weights * table).sum() / denominator)
+
+
+def balanced_accuracy(answers: Sequence[Any], truth: Sequence[Any]) -> Optional[float]:
+    """Mean over the true classes of the share answered right; None when empty."""
+    by_class: dict[Any, list[bool]] = defaultdict(list)
+    for m, t in zip(answers, truth):
+        by_class[t].append(m == t)
+    return float(np.mean([np.mean(v) for v in by_class.values()])) if by_class else None
+
+
+def top_share(values: Sequence[Any]) -> Optional[float]:
+    """The share of the most common value; None when there is no value."""
+    if not values:
+        return None
+    counts: dict[Any, int] = defaultdict(int)
+    for v in values:
+        counts[v] += 1
+    return max(counts.values()) / len(values)
+
+
+def get_answer(answers: Optional[Mapping], number: int) -> Any:
+    """A parsed answer by question number, whether the keys are ints or (after JSON) strings."""
     if not answers:
         return None
     return answers.get(number, answers.get(str(number)))
 
 
+_get = get_answer
+
+
+def _text(value: Any) -> Optional[str]:
+    return None if value is None or not str(value).strip() else str(value)
+
+
 def _agreement(question: Question, pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
-    """Stats of (model value, teacher value) pairs for one question and one model."""
+    """Stats of (answer, teacher value) pairs for one question and one answerer."""
+    answered = [m for m, _ in pairs]
+    parsed_all = [m for m in answered if (_text(m) if question.kind == "TEXT" else as_int(m)) is not None]
+    compliance = len(parsed_all) / len(pairs) if pairs else None
     if question.kind == "TEXT":
-        kept = [(m, t) for m, t in pairs if t is not None and str(t).strip()]
-        scores = [rouge_l(None if m is None else str(m), str(t)) for m, t in kept]
-        unparsed = sum(1 for m, _ in kept if m is None or not str(m).strip())
-        return {"n": len(kept), "rouge_l": float(np.mean(scores)) if scores else None, "unparsed": unparsed,
-                "agreement": float(np.mean(scores)) if scores else None}
+        kept = [(m, t) for m, t in pairs if _text(t) is not None]
+        scores = [rouge_l(_text(m), str(t)) for m, t in kept]
+        unparsed = sum(1 for m, _ in kept if _text(m) is None)
+        mean = float(np.mean(scores)) if scores else None
+        return {"n": len(kept), "rouge_l": mean, "unparsed": unparsed, "agreement": mean,
+                "format_compliance": compliance}
     kept = [(as_int(m), as_int(t)) for m, t in pairs if as_int(t) is not None]
     n = len(kept)
     parsed = [(m, t) for m, t in kept if m is not None]
     correct = sum(1 for m, t in kept if m == t)
+    labels = [UNPARSED if m is None else m for m, _ in kept]
+    truth = [t for _, t in kept]
+    share = top_share([m for m, _ in parsed])
     out: dict[str, Any] = {"n": n, "accuracy": correct / n if n else None, "unparsed": n - len(parsed),
-                           "correct": correct}
+                           "correct": correct, "format_compliance": compliance}
     if question.kind == "BOOL":
-        out["kappa"] = cohen_kappa([m for m, _ in parsed], [t for _, t in parsed]) if parsed else None
+        out["kappa"] = cohen_kappa(labels, truth)
+        out["kappa_kind"] = "cohen"
+        out["balanced_accuracy"] = balanced_accuracy(labels, truth)
     else:
+        out["kappa"] = weighted_kappa(labels, truth, question.low, question.high)
+        out["kappa_kind"] = "quadratic"
         out["mae"] = float(np.mean([abs(m - t) for m, t in parsed])) if parsed else None
         out["mae_n"] = len(parsed)
+    out["top_share"] = share
+    out["constant"] = share is not None and share >= CONSTANT_SHARE
     out["agreement"] = out["accuracy"]
     return out
 
@@ -201,24 +302,121 @@ def _answer_rows(answers: Any) -> list[dict]:
     return list(answers)
 
 
+def answerers_of(rows: Sequence[dict]) -> tuple[str, ...]:
+    """The answerers every record has, in ANSWERERS order (base and fine-tuned at least)."""
+    present = tuple(m for m in ANSWERERS if all(m in r for r in rows)) if rows else MODELS
+    return present if set(MODELS) <= set(present) else MODELS
+
+
+def question_label(block: Mapping[str, Any]) -> str:
+    """"vendor Q2 severity": how a question is named in lists and messages."""
+    return f"{block['type']} Q{block['question']} {block['key']}"
+
+
+def agreement_blocks(rows: Sequence[dict], questions_by_type: Mapping[str, Sequence[Question]],
+                     answerers: Sequence[str]) -> list[dict]:
+    """Per-question teacher agreement of each answerer, in task order, for the types present."""
+    blocks = []
+    for ctype, qs in questions_by_type.items():
+        type_rows = [r for r in rows if r["type"] == ctype]
+        if not type_rows:
+            continue
+        for q in qs:
+            teacher = [get_answer(r.get("teacher"), q.number) for r in type_rows]
+            known = [as_int(t) for t in teacher if as_int(t) is not None] if q.kind != "TEXT" else []
+            share = top_share(known)
+            blocks.append({
+                "type": ctype, "question": q.number, "key": q.key, "kind": q.kind,
+                "teacher_constant": share is not None and share >= CONSTANT_SHARE,
+                "teacher_agreement": {m: _agreement(q, [(get_answer(r.get(m), q.number), t)
+                                                       for r, t in zip(type_rows, teacher)])
+                                      for m in answerers},
+            })
+    return blocks
+
+
+def agreement_lift(rows: Sequence[dict], questions_by_type: Mapping[str, Sequence[Question]],
+                   n_boot: int, seed: int, model: str = "finetuned", baseline: str = "majority",
+                   level: float = 0.95) -> dict[str, Any]:
+    """`model`'s pooled BOOL/SCORE teacher agreement minus `baseline`'s, on the same items.
+
+    The interval is a paired percentile bootstrap over comments: each resample draws comments
+    with replacement and takes both answerers' answers to a drawn comment together. Deterministic
+    for a seed. {"value": None, "ci95": None, "n": 0} when no item has a teacher value.
+    """
+    cells = []  # per comment: [model correct, baseline correct, items]
+    for r in rows:
+        qs = [q for q in questions_by_type.get(r["type"], ()) if q.kind in ("BOOL", "SCORE")]
+        cell = [0, 0, 0]
+        for q in qs:
+            t = as_int(get_answer(r.get("teacher"), q.number))
+            if t is None:
+                continue
+            cell[0] += as_int(get_answer(r.get(model), q.number)) == t
+            cell[1] += as_int(get_answer(r.get(baseline), q.number)) == t
+            cell[2] += 1
+        if cell[2]:
+            cells.append(cell)
+    if not cells:
+        return {"value": None, "ci95": None, "n": 0}
+    data = np.array(cells, dtype=float)
+    value = float((data[:, 0].sum() - data[:, 1].sum()) / data[:, 2].sum())
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(data), size=(int(n_boot), len(data)))
+    picked = data[draws]  # (n_boot, comments, 3)
+    lifts = (picked[..., 0].sum(axis=1) - picked[..., 1].sum(axis=1)) / picked[..., 2].sum(axis=1)
+    alpha = (1.0 - level) / 2.0
+    lo, hi = np.quantile(lifts, [alpha, 1.0 - alpha])
+    return {"value": value, "ci95": [float(lo), float(hi)], "n": int(data[:, 2].sum())}
+
+
+def knowledge_block(rows: Sequence[dict], blocks: Sequence[dict],
+                    questions_by_type: Mapping[str, Sequence[Question]], answerers: Sequence[str],
+                    n_boot: int, seed: int) -> dict[str, Any]:
+    """The knowledge headline of a set of comments (see the module docstring)."""
+    decision = [b for b in blocks if b["kind"] in ("BOOL", "SCORE")]
+    out: dict[str, Any] = {"teacher_agreement": {}, "mean_kappa": {}, "mean_kappa_questions": {},
+                           "format_compliance": {}, "complete_answers": {}}
+    for m in answerers:
+        correct = sum(b["teacher_agreement"][m]["correct"] for b in decision)
+        total = sum(b["teacher_agreement"][m]["n"] for b in decision)
+        out["teacher_agreement"][m] = correct / total if total else None
+        kappas = [b["teacher_agreement"][m]["kappa"] for b in decision
+                  if b["teacher_agreement"][m]["kappa"] is not None]
+        out["mean_kappa"][m] = float(np.mean(kappas)) if kappas else None
+        out["mean_kappa_questions"][m] = len(kappas)
+        parsed = total_answers = complete = 0
+        for r in rows:
+            qs = questions_by_type.get(r["type"], ())
+            ok = [(_text(v) if q.kind == "TEXT" else as_int(v)) is not None
+                  for q in qs for v in [get_answer(r.get(m), q.number)]]
+            parsed += sum(ok)
+            total_answers += len(ok)
+            complete += all(ok)
+        out["format_compliance"][m] = parsed / total_answers if total_answers else None
+        out["complete_answers"][m] = complete / len(rows) if rows else None
+    out["constant_questions"] = {m: [question_label(b) for b in decision
+                                     if b["teacher_agreement"][m]["constant"] and not b["teacher_constant"]]
+                                 for m in MODELS}
+    out["agreement_lift"] = (agreement_lift(rows, questions_by_type, n_boot, seed)
+                             if "majority" in answerers else {"value": None, "ci95": None, "n": 0})
+    return out
+
+
 # ================================================================================ the metrics.json
 def _summary_block(verdicts: list[dict], question_blocks: list[dict], answer_rows: list[dict],
-                   n_boot: int, seed: int) -> dict:
+                   questions_by_type: Mapping[str, Sequence[Question]], answerers: Sequence[str],
+                   n_boot: int, seed: int, baseline_verdicts: Optional[list[dict]]) -> dict:
     block = _group_stats(verdicts, n_boot, seed)
     rates = [q["win_rate_excl_ties"] for q in question_blocks]
     decided = [r for r in rates if r is not None]
     block["mean_win_rate_excl_ties"] = float(np.mean(decided)) if decided else None
     block["questions_skipped"] = len(rates) - len(decided)
-    pooled = {}
-    for model in MODELS:
-        correct = total = 0
-        for q in question_blocks:
-            stats = q["teacher_agreement"][model]
-            if q["kind"] in ("BOOL", "SCORE"):
-                correct += stats["correct"]
-                total += stats["n"]
-        pooled[model] = correct / total if total else None
-    block["teacher_agreement"] = pooled
+    if baseline_verdicts is not None:
+        counts = win_counts(baseline_verdicts)
+        block["majority_adjusted_win_rate"] = adjusted_win_rate(counts)
+        block["majority_adjusted_win_rate_ci95"] = bootstrap_ci(baseline_verdicts, n_boot, seed)
+    block.update(knowledge_block(answer_rows, question_blocks, questions_by_type, answerers, n_boot, seed))
     block["comments"] = len({(r.get("type"), r.get("id")) for r in verdicts} |
                             {(r.get("type"), r.get("id")) for r in answer_rows})
     return block
@@ -226,15 +424,21 @@ def _summary_block(verdicts: list[dict], question_blocks: list[dict], answer_row
 
 def compute_metrics(verdicts: Sequence[dict], answers: Any,
                     questions_by_type: Mapping[str, Sequence[Question]],
-                    n_boot: int, seed: int) -> dict[str, Any]:
+                    n_boot: int, seed: int,
+                    baseline_verdicts: Optional[Sequence[dict]] = None) -> dict[str, Any]:
     """The metrics.json structure: {"summary", "by_type", "by_question"} (see module docstring).
 
-    Types appear in the order of `questions_by_type`, only those with verdicts or answers; a
-    verdict for an unknown type or question is refused.
+    `baseline_verdicts`, when given, are the same judge's verdicts on the majority baseline
+    against the base (records shaped like `verdicts`, the baseline in the fine-tuned seat): they
+    add `majority_adjusted_win_rate` and its interval, what a no-model answerer scores on the
+    win-rate headline. Types appear in the order of `questions_by_type`, only those with verdicts
+    or answers; a verdict for an unknown type or question is refused.
     """
     verdicts = list(verdicts)
+    baseline = None if baseline_verdicts is None else list(baseline_verdicts)
     rows = _answer_rows(answers)
-    for rec in verdicts + rows:
+    answerers = answerers_of(rows)
+    for rec in verdicts + rows + (baseline or []):
         if rec.get("type") not in questions_by_type:
             raise ValueError(f"Comment type {rec.get('type')!r} is not in questions_by_type "
                              f"({', '.join(questions_by_type)})")
@@ -253,42 +457,102 @@ def compute_metrics(verdicts: Sequence[dict], answers: Any,
         if unknown:
             raise ValueError(f"Verdicts for {ctype} questions {unknown}, which do not exist")
         type_rows = [r for r in rows if r["type"] == ctype]
+        agreement = {b["question"]: b for b in agreement_blocks(type_rows, {ctype: qs}, answerers)}
         blocks = []
         for q in qs:
             recs = by_q_verdicts.get((ctype, q.number), [])
-            agreement = {
-                model: _agreement(q, [(_get(r.get(model), q.number), _get(r.get("teacher"), q.number))
-                                      for r in type_rows])
-                for model in MODELS
-            }
+            found = agreement.get(q.number)
             blocks.append({"type": ctype, "question": q.number, "key": q.key, "kind": q.kind,
-                           **_group_stats(recs, n_boot, seed), "teacher_agreement": agreement})
+                           **_group_stats(recs, n_boot, seed),
+                           "teacher_constant": found["teacher_constant"] if found else False,
+                           "teacher_agreement": found["teacher_agreement"] if found else
+                           {m: _agreement(q, []) for m in answerers}})
         type_verdicts = [r for r in verdicts if r["type"] == ctype]
-        by_type[ctype] = _summary_block(type_verdicts, blocks, type_rows, n_boot, seed)
+        type_baseline = None if baseline is None else [r for r in baseline if r["type"] == ctype]
+        by_type[ctype] = _summary_block(type_verdicts, blocks, type_rows, {ctype: qs}, answerers,
+                                        n_boot, seed, type_baseline)
         by_question += blocks
 
-    summary = _summary_block(verdicts, by_question, rows, n_boot, seed)
+    summary = _summary_block(verdicts, by_question, rows, questions_by_type, answerers, n_boot, seed, baseline)
     return {"summary": summary, "by_type": by_type, "by_question": by_question}
 
 
+def compute_gold_metrics(rows: Sequence[dict], questions_by_type: Mapping[str, Sequence[Question]],
+                         n_boot: int, seed: int) -> dict[str, Any]:
+    """The `gold` block: every answerer scored on hand-labelled comments.
+
+    `rows` are answer records whose `teacher` holds the people's labels (only the labelled
+    questions are scored). {"comments", "summary", "by_type", "by_question"}, the summary and
+    by-type blocks holding the knowledge headline only (no judge runs on gold comments).
+    """
+    rows = list(rows)
+    answerers = answerers_of(rows)
+    blocks = agreement_blocks(rows, questions_by_type, answerers)
+    by_type = {}
+    for ctype, qs in questions_by_type.items():
+        type_rows = [r for r in rows if r["type"] == ctype]
+        if type_rows:
+            type_blocks = [b for b in blocks if b["type"] == ctype]
+            by_type[ctype] = {"comments": len(type_rows),
+                              **knowledge_block(type_rows, type_blocks, {ctype: qs}, answerers, n_boot, seed)}
+    return {"comments": len(rows), "summary": {"comments": len(rows), **knowledge_block(
+        rows, blocks, questions_by_type, answerers, n_boot, seed)}, "by_type": by_type, "by_question": blocks}
+
+
 def per_question_frame(metrics: Mapping[str, Any]):
-    """One row per question, the columns of a results table (rates as fractions)."""
+    """One row per question, the columns of a results table (rates as fractions).
+
+    Works on metrics.json and on its `gold` block (which has no verdict columns): for each
+    answerer its agreement, kappa, format compliance and `constant` flag.
+    """
     import pandas as pd
 
-    rows = []
+    verdict_columns = ["wins", "ties", "losses", "n", "unparsed", "win_rate_excl_ties", "adjusted_win_rate",
+                       "ci_low", "ci_high", "position_consistency"]
+    rows, answerers = [], []
     for q in metrics["by_question"]:
-        ci = q.get("adjusted_win_rate_ci95") or [None, None]
         agree = q.get("teacher_agreement", {})
-        rows.append({
-            "type": q["type"], "q": q["question"], "key": q["key"], "kind": q["kind"],
-            "wins": q["wins"], "ties": q["ties"], "losses": q["losses"], "n": q["n"],
-            "unparsed": q["unparsed"], "win_rate_excl_ties": q["win_rate_excl_ties"],
-            "adjusted_win_rate": q["adjusted_win_rate"], "ci_low": ci[0], "ci_high": ci[1],
-            "base_agreement": agree.get("base", {}).get("agreement"),
-            "finetuned_agreement": agree.get("finetuned", {}).get("agreement"),
-            "position_consistency": q.get("position_consistency"),
-        })
-    columns = ["type", "q", "key", "kind", "wins", "ties", "losses", "n", "unparsed", "win_rate_excl_ties",
-               "adjusted_win_rate", "ci_low", "ci_high", "base_agreement", "finetuned_agreement",
-               "position_consistency"]
+        answerers = answerers or [m for m in ANSWERERS if m in agree]
+        row = {"type": q["type"], "q": q["question"], "key": q["key"], "kind": q["kind"],
+               "teacher_constant": q.get("teacher_constant")}
+        if "wins" in q:
+            low, high = q.get("adjusted_win_rate_ci95") or [None, None]
+            row |= {k: q.get(k) for k in verdict_columns if k not in ("ci_low", "ci_high")}
+            row |= {"ci_low": low, "ci_high": high}
+        for m in answerers:
+            stats = agree.get(m, {})
+            row |= {f"{m}_agreement": stats.get("agreement"), f"{m}_kappa": stats.get("kappa"),
+                    f"{m}_format": stats.get("format_compliance"), f"{m}_constant": stats.get("constant")}
+        rows.append(row)
+    has_verdicts = any("wins" in q for q in metrics["by_question"])
+    columns = (["type", "q", "key", "kind"] + (verdict_columns if has_verdicts else []) + ["teacher_constant"]
+               + [f"{m}_{k}" for m in answerers for k in ("agreement", "kappa", "format", "constant")])
     return pd.DataFrame(rows, columns=columns)
+
+
+def answerer_frame(block: Mapping[str, Any]):
+    """One row per answerer (base, fine-tuned, the majority baseline) of a summary block: teacher
+    agreement, mean kappa, format compliance, constant questions and, for the fine-tuned student,
+    the lift over the baseline with its interval."""
+    import pandas as pd
+
+    rows = {}
+    lift = block.get("agreement_lift") or {}
+    low, high = lift.get("ci95") or [None, None]
+    for m in ANSWERERS:
+        if m not in (block.get("teacher_agreement") or {}):
+            continue
+        constants = (block.get("constant_questions") or {}).get(m)
+        rows[m] = {
+            "teacher_agreement": block["teacher_agreement"].get(m),
+            "mean_kappa": (block.get("mean_kappa") or {}).get(m),
+            "format_compliance": (block.get("format_compliance") or {}).get(m),
+            "complete_answers": (block.get("complete_answers") or {}).get(m),
+            "constant_questions": None if constants is None else len(constants),
+            "lift_over_majority": lift.get("value") if m == "finetuned" else None,
+            "lift_ci_low": low if m == "finetuned" else None,
+            "lift_ci_high": high if m == "finetuned" else None,
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "answerer"
+    return frame

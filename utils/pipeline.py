@@ -106,8 +106,13 @@ def key_outputs(cfg: Config, step: int) -> str:
         if step == 3:
             s = read_json(cfg.results_dir / "metrics.json")["summary"]
             lo, hi = s.get("adjusted_win_rate_ci95") or (None, None)
-            return (f"adjusted win rate {s.get('adjusted_win_rate'):.3f} "
-                    f"[{lo:.3f}, {hi:.3f}], teacher agreement {s.get('teacher_agreement')}")
+            lift = s.get("agreement_lift") or {}
+            llo, lhi = lift.get("ci95") or (float("nan"), float("nan"))
+            kappa = (s.get("mean_kappa") or {}).get("finetuned")
+            return (f"teacher agreement {s['teacher_agreement'].get('finetuned'):.3f} "
+                    f"(majority baseline {s['teacher_agreement'].get('majority', float('nan')):.3f}, lift "
+                    f"[{llo:.3f}, {lhi:.3f}]), mean kappa {'n/a' if kappa is None else f'{kappa:.3f}'}; "
+                    f"adjusted win rate vs base {s.get('adjusted_win_rate'):.3f} [{lo:.3f}, {hi:.3f}]")
     except Exception as err:  # a digest must never hide the real result
         return f"(no summary: {type(err).__name__})"
     return ""

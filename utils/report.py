@@ -7,14 +7,16 @@ come from `utils.metrics`; nothing here computes a rate of its own.
       metrics.json        compute_metrics() output + profile, created, judge, check, config, versions
       per_question.csv    one row per question (utils.metrics.per_question_frame)
       verdicts.jsonl      one judge record per (comment, question), as made by utils.judge
-      answers.jsonl       one record per comment: {"type", "id", "comment", "base", "finetuned", "teacher"}
-      plots/*.png         win rates, teacher agreement, outcomes
+      answers.jsonl       one record per comment: {"type", "id", "comment", "base", "finetuned", "majority", "teacher"}
+      gold_answers.jsonl  the same for the hand-labelled gold comments (when GOLD_FILE is set)
+      plots/*.png         win rates, teacher agreement, kappa per question, outcomes
       history/<created>/  the files above from earlier runs, moved there by the next write
       generations/        raw generations (inference step); their paths are recorded in metrics.json
 
 Used by the Step 3 notebook and the comparison app:
 
-    >>> path = write_results(cfg, metrics, verdicts, answers, generations, {"speed": speed})
+    >>> path = write_results(cfg, metrics, verdicts, answers, generations, {"speed": speed})  # or
+    >>> path = utils.evaluation.score_and_write(cfg, records, generations, speed, gold)["path"]
     >>> print(format_check(read_json(path)["check"]))
     >>> plot_win_rates(metrics)          # a matplotlib Figure; shows itself in a notebook
 
@@ -37,17 +39,18 @@ from matplotlib.figure import Figure
 
 from Config.Config import Config, public_url
 from utils.io import atomic_path, file_sha256, library_versions, read_json, read_jsonl, write_json
-from utils.metrics import per_question_frame
+from utils.metrics import ANSWERERS, answerer_frame, per_question_frame, question_label
 from utils.tasks import questions
 
 METRICS_FILE = "metrics.json"
-RESULT_FILES = (METRICS_FILE, "per_question.csv", "verdicts.jsonl", "answers.jsonl")
+GOLD_ANSWERS_FILE = "gold_answers.jsonl"
+RESULT_FILES = (METRICS_FILE, "per_question.csv", "verdicts.jsonl", "answers.jsonl", GOLD_ANSWERS_FILE)
 PLOTS_DIR = "plots"
 HISTORY_DIR = "history"
 VERDICT_KINDS = ("win", "tie", "loss")
 # Top-level keys of metrics.json that `extra` may not replace.
-RESERVED_KEYS = ("profile", "created", "check", "summary", "by_type", "by_question", "judge",
-                 "generations", "files", "previous", "config", "versions")
+RESERVED_KEYS = ("profile", "created", "check", "summary", "by_type", "by_question", "gold",
+                 "judge_calibration", "judge", "generations", "files", "previous", "config", "versions")
 
 _TYPE_COLORS = {"vendor": "tab:blue", "customer": "tab:orange"}
 _OUTCOME_COLORS = {"wins": "tab:green", "ties": "lightgray", "losses": "tab:red", "unparsed": "dimgray"}
@@ -65,13 +68,17 @@ class ReportFigure(Figure):
 
 # ================================================================================ the check
 def check_expectations(cfg: Config, metrics: Mapping[str, Any]) -> dict[str, Any]:
-    """PASS/FAIL of the run against the profile's expected range.
+    """PASS/FAIL of the run against the profile's expectations.
 
-    Three checks, each `value in [low, high]`: the adjusted win rate within EXPECTED_WIN_RATE, the
-    lower bound of its 95% interval at least EXPECTED_CI_LOW, and the fine-tuned model's teacher
-    agreement at least EXPECTED_TEACHER_AGREEMENT. A missing value (None) fails and says why.
-    Returns {"passed", "profile", "checks": [{"name", "value", "expected", "passed", "reason"}],
-    "message"}.
+    Every profile: the adjusted win rate against the base within EXPECTED_WIN_RATE, the lower
+    bound of its 95% interval at least EXPECTED_CI_LOW, the fine-tuned teacher agreement at least
+    EXPECTED_TEACHER_AGREEMENT. Every profile but `tiny` (a random model) also needs what a
+    constant answerer cannot give: the lower bound of `agreement_lift` over the majority baseline
+    above 0, the fine-tuned `mean_kappa` at least EXPECTED_MEAN_KAPPA, and no constant question
+    (one value where the teacher's answers vary). An LLM judge that was calibrated must prefer the
+    teacher over the majority baseline (adjusted win rate at least JUDGE_CALIBRATION_MIN). A
+    missing value fails and says why. Returns {"passed", "profile", "checks": [{"name", "value",
+    "expected", "passed", "reason", "low_exclusive"}], "message"}.
     """
     summary = metrics.get("summary") or {}
     ci = summary.get("adjusted_win_rate_ci95") or [None, None]
@@ -80,31 +87,56 @@ def check_expectations(cfg: Config, metrics: Mapping[str, Any]) -> dict[str, Any
                    f"{summary.get('unparsed', 0)} unparsed), so there is no win rate")
     no_teacher = "no BOOL or SCORE answer has a teacher value to compare with"
     low, high = cfg.EXPECTED_WIN_RATE
-    specs = [
-        ("adjusted win rate", summary.get("adjusted_win_rate"), [low, high], no_verdicts),
-        ("95% CI lower bound", ci[0], [cfg.EXPECTED_CI_LOW, 1.0], no_verdicts),
-        ("fine-tuned teacher agreement", agreement, [cfg.EXPECTED_TEACHER_AGREEMENT, 1.0], no_teacher),
+    specs = [  # name, value, [low, high], why a missing value is missing, low bound exclusive
+        ("adjusted win rate vs base", summary.get("adjusted_win_rate"), [low, high], no_verdicts, False),
+        ("95% CI lower bound", ci[0], [cfg.EXPECTED_CI_LOW, 1.0], no_verdicts, False),
+        ("fine-tuned teacher agreement", agreement, [cfg.EXPECTED_TEACHER_AGREEMENT, 1.0], no_teacher, False),
     ]
+    if cfg.PROFILE != "tiny":
+        lift = summary.get("agreement_lift") or {}
+        constants = (summary.get("constant_questions") or {}).get("finetuned")
+        specs += [
+            ("agreement lift over the majority baseline, 95% CI lower bound", (lift.get("ci95") or [None])[0],
+             [0.0, 1.0], "no majority baseline or no teacher value", True),
+            ("fine-tuned mean kappa", (summary.get("mean_kappa") or {}).get("finetuned"),
+             [cfg.EXPECTED_MEAN_KAPPA, 1.0], "no BOOL or SCORE question with a defined kappa", False),
+            ("fine-tuned constant questions", None if constants is None else len(constants), [0, 0],
+             "no constant-answer analysis", False),
+        ]
+    calibration = metrics.get("judge_calibration")
+    if calibration is not None:
+        specs.append(("judge prefers the teacher over the majority baseline",
+                      calibration.get("teacher_adjusted_win_rate"), [cfg.JUDGE_CALIBRATION_MIN, 1.0],
+                      "no calibration verdict could be read", False))
     checks = []
-    for name, value, expected, missing in specs:
+    for name, value, expected, missing, exclusive in specs:
         if value is None:
             checks.append({"name": name, "value": None, "expected": expected, "passed": False,
-                           "reason": f"missing: {missing}"})
+                           "reason": f"missing: {missing}", "low_exclusive": exclusive})
             continue
         # a tiny tolerance so 0.8999999999 from float sums is not a FAIL against 0.9
-        ok = expected[0] - 1e-9 <= value <= expected[1] + 1e-9
-        reason = None if ok else (f"{value:.3f} < {expected[0]:.3f}" if value < expected[0]
+        above = value > expected[0] if exclusive else expected[0] - 1e-9 <= value
+        ok = above and value <= expected[1] + 1e-9
+        reason = None if ok else (f"{value:.3f} {'<=' if exclusive else '<'} {expected[0]:.3f}" if not above
                                   else f"{value:.3f} > {expected[1]:.3f}")
-        checks.append({"name": name, "value": float(value), "expected": expected, "passed": ok, "reason": reason})
+        checks.append({"name": name, "value": float(value), "expected": expected, "passed": ok, "reason": reason,
+                       "low_exclusive": exclusive})
+    if constants_named := (summary.get("constant_questions") or {}).get("finetuned"):
+        for c in checks:
+            if c["name"] == "fine-tuned constant questions" and not c["passed"]:
+                c["reason"] += " (" + ", ".join(constants_named) + ")"
     passed = all(c["passed"] for c in checks)
     if passed:
-        message = (f"PASS: on the {cfg.PROFILE} profile the adjusted win rate "
-                   f"{_num(summary.get('adjusted_win_rate'))} [{_num(ci[0])}, {_num(ci[1])}] and the "
-                   f"fine-tuned teacher agreement {_num(agreement)} meet all {len(checks)} expectations.")
+        message = (f"PASS: on the {cfg.PROFILE} profile all {len(checks)} expectations are met: win rate vs base "
+                   f"{_num(summary.get('adjusted_win_rate'))} [{_num(ci[0])}, {_num(ci[1])}], fine-tuned "
+                   f"teacher agreement {_num(agreement)}.")
     else:
         failed = [c for c in checks if not c["passed"]]
         message = (f"FAIL: on the {cfg.PROFILE} profile {len(failed)} of {len(checks)} checks failed: "
                    + "; ".join(f"{c['name']} ({c['reason']})" for c in failed) + ".")
+    if calibration is not None and not next(c for c in checks if c["name"].startswith("judge prefers"))["passed"]:
+        message += (" The judge could not prefer the teacher's answers over a constant answerer: its win rates "
+                    "cannot be trusted; use a stronger judge model.")
     return {"passed": passed, "profile": cfg.PROFILE, "checks": checks, "message": message}
 
 
@@ -114,8 +146,9 @@ def format_check(check: Mapping[str, Any]) -> str:
     for c in check["checks"]:
         low, high = c["expected"]
         value = "missing" if c["value"] is None else f"{c['value']:.3f}"
-        line = f"  {'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {value}, expected within [{low:.3f}, {high:.3f}]"
-        if c["value"] is None:
+        bound = f"({low:.3f}" if c.get("low_exclusive") else f"[{low:.3f}"
+        line = f"  {'PASS' if c['passed'] else 'FAIL'}  {c['name']}: {value}, expected within {bound}, {high:.3f}]"
+        if c["value"] is None or (c["reason"] and "(" in c["reason"]):
             line += f" ({c['reason']})"
         lines.append(line)
     return "\n".join(lines)
@@ -169,11 +202,13 @@ def archive_previous(results_dir: Path) -> Optional[Path]:
 
 def write_results(cfg: Config, metrics: Mapping[str, Any], verdicts: Sequence[dict], answers: Sequence[dict],
                   generations: Optional[Mapping[str, Union[str, Path]]] = None,
-                  extra: Optional[Mapping[str, Any]] = None, *, plots: bool = True) -> Path:
+                  extra: Optional[Mapping[str, Any]] = None, *, plots: bool = True,
+                  gold_answers: Sequence[dict] = ()) -> Path:
     """Write one evaluation into cfg.results_dir and return the path of its metrics.json.
 
-    `metrics` is `utils.metrics.compute_metrics` output; `verdicts` the judge records; `answers`
-    one record per comment; `generations` names the raw generation files (recorded with their
+    `metrics` is `utils.metrics.compute_metrics` output, with `gold` (`compute_gold_metrics`) and
+    `judge_calibration` when they were made; `verdicts` the judge records; `answers` one record
+    per comment, `gold_answers` one per gold comment; `generations` names the raw generation files (recorded with their
     SHA-256, not moved); `extra` adds top-level keys (e.g. {"speed": ...}) but may not replace one
     of RESERVED_KEYS. Earlier results are first moved to history/. Every file is written
     atomically and metrics.json last, so its presence means the set is complete.
@@ -192,9 +227,11 @@ def write_results(cfg: Config, metrics: Mapping[str, Any], verdicts: Sequence[di
     config = cfg.to_dict()
     previous = archive_previous(results_dir)
 
-    files = list(RESULT_FILES)
+    files = [f for f in RESULT_FILES if f != GOLD_ANSWERS_FILE or gold_answers]
     _write_jsonl(results_dir / "verdicts.jsonl", verdicts)
     _write_jsonl(results_dir / "answers.jsonl", answers)
+    if gold_answers:
+        _write_jsonl(results_dir / GOLD_ANSWERS_FILE, gold_answers)
     with atomic_path(results_dir / "per_question.csv") as tmp:
         per_question_frame(metrics).to_csv(tmp, index=False)
     if plots:
@@ -207,6 +244,7 @@ def write_results(cfg: Config, metrics: Mapping[str, Any], verdicts: Sequence[di
         "summary": metrics["summary"],
         "by_type": metrics["by_type"],
         "by_question": metrics["by_question"],
+        **{k: metrics[k] for k in ("gold", "judge_calibration") if k in metrics},
         "judge": judge_info(cfg),
         "generations": {name: _file_record(Path(p)) for name, p in (generations or {}).items()},
         **extra,
@@ -219,20 +257,22 @@ def write_results(cfg: Config, metrics: Mapping[str, Any], verdicts: Sequence[di
 
 
 def load_results(where: Union[Config, str, os.PathLike]) -> dict[str, Any]:
-    """{"metrics", "verdicts", "answers"} of a results folder (a Config's, or a history folder)."""
+    """{"metrics", "verdicts", "answers", "gold_answers"} of a results folder (a Config's, or a
+    history folder); `gold_answers` is [] when the run had no gold set."""
     folder = where.results_dir if isinstance(where, Config) else Path(where)
     if not (folder / METRICS_FILE).exists():
         raise FileNotFoundError(f"No {METRICS_FILE} in {folder}; run Step 3 first.")
     return {"metrics": read_json(folder / METRICS_FILE), "verdicts": read_jsonl(folder / "verdicts.jsonl"),
-            "answers": read_jsonl(folder / "answers.jsonl")}
+            "answers": read_jsonl(folder / "answers.jsonl"),
+            "gold_answers": read_jsonl(folder / GOLD_ANSWERS_FILE) if (folder / GOLD_ANSWERS_FILE).exists() else []}
 
 
 def save_plots(metrics: Mapping[str, Any], folder: Union[str, os.PathLike]) -> list[Path]:
-    """Write the three plots as PNG files into `folder` (atomically); returns their paths."""
+    """Write the four plots as PNG files into `folder` (atomically); returns their paths."""
     folder = Path(folder)
     out = []
     for name, make in (("win_rates", plot_win_rates), ("teacher_agreement", plot_teacher_agreement),
-                       ("outcomes", plot_outcomes)):
+                       ("kappa", plot_kappa), ("outcomes", plot_outcomes)):
         path = folder / f"{name}.png"
         with atomic_path(path) as tmp:
             make(metrics).savefig(tmp, format="png", dpi=120, bbox_inches="tight")
@@ -271,24 +311,46 @@ def _write_jsonl(path: Path, rows: Sequence[dict]) -> None:
 
 # ================================================================================ tables
 def summary_frame(metrics: Mapping[str, Any]) -> pd.DataFrame:
-    """One row for all comments, then one per comment type: counts, rates, interval, agreement."""
+    """The comparison with the untuned base, one row for all comments, then one per comment type:
+    counts, the adjusted win rate with its interval (what a no-model answerer gets on the same
+    judge beside it, when known), and each model's format compliance, which the base's losses
+    mostly come from."""
     columns = ["comments", "n", "wins", "ties", "losses", "unparsed", "adjusted_win_rate", "ci_low", "ci_high",
-               "mean_win_rate_excl_ties", "win_rate_excl_ties", "position_consistency",
+               "majority_adjusted_win_rate", "mean_win_rate_excl_ties", "win_rate_excl_ties",
+               "position_consistency", "format_compliance_base", "format_compliance_finetuned",
                "teacher_agreement_base", "teacher_agreement_finetuned"]
     rows = {}
     for scope, block in [("overall", metrics["summary"]), *metrics["by_type"].items()]:
         ci = block.get("adjusted_win_rate_ci95") or [None, None]
         agreement = block.get("teacher_agreement") or {}
+        compliance = block.get("format_compliance") or {}
         rows[scope] = {
             **{k: block.get(k) for k in ("comments", "n", "wins", "ties", "losses", "unparsed", "adjusted_win_rate",
-                                         "mean_win_rate_excl_ties", "win_rate_excl_ties", "position_consistency")},
+                                         "majority_adjusted_win_rate", "mean_win_rate_excl_ties",
+                                         "win_rate_excl_ties", "position_consistency")},
             "ci_low": ci[0], "ci_high": ci[1],
+            "format_compliance_base": compliance.get("base"),
+            "format_compliance_finetuned": compliance.get("finetuned"),
             "teacher_agreement_base": agreement.get("base"),
             "teacher_agreement_finetuned": agreement.get("finetuned"),
         }
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
     frame.index.name = "scope"
     return frame
+
+
+def knowledge_frame(block: Mapping[str, Any]) -> pd.DataFrame:
+    """Did the student learn the teacher's decisions? One row per (scope, answerer): base,
+    fine-tuned and the no-model majority baseline, for all comments and per type, with teacher
+    agreement, mean kappa, format compliance, constant questions and the fine-tuned lift over the
+    baseline. `block` is metrics.json, or its `gold` block."""
+    frames = []
+    for scope, part in [("overall", block["summary"]), *block.get("by_type", {}).items()]:
+        frame = answerer_frame(part).reset_index()
+        frame.insert(0, "scope", scope)
+        frame.insert(2, "comments", part.get("comments"))
+        frames.append(frame)
+    return pd.concat(frames).set_index(["scope", "answerer"]) if frames else pd.DataFrame()
 
 
 def examples(verdicts: Sequence[dict], answers: Sequence[dict], kind: str = "win", n: int = 3,
@@ -402,23 +464,30 @@ def plot_win_rates(metrics: Mapping[str, Any]) -> Figure:
     return fig
 
 
+_ANSWERER_COLORS = {"base": "silver", "finetuned": "tab:green", "majority": "tab:purple"}
+_ANSWERER_LABELS = {"base": "base", "finetuned": "fine-tuned", "majority": "majority baseline (no model)"}
+
+
 def plot_teacher_agreement(metrics: Mapping[str, Any]) -> Figure:
-    """Base vs fine-tuned agreement with the teacher per question: accuracy for BOOL and SCORE
-    questions, mean ROUGE-L F1 for TEXT (the summary)."""
+    """Agreement with the teacher per question for base, fine-tuned and the majority baseline:
+    accuracy for BOOL and SCORE questions, mean ROUGE-L F1 for TEXT (the summary)."""
     rows, ys, labels = _layout(metrics)
     fig, ax = _figure(len(rows))
     agree = metrics["summary"].get("teacher_agreement") or {}
     n_comments = metrics["summary"].get("comments", 0)
     title = ("Agreement with the teacher per question (BOOL/SCORE: accuracy, TEXT: ROUGE-L F1)\n"
-             f"pooled BOOL/SCORE accuracy: base {_num(agree.get('base'))}, fine-tuned "
-             f"{_num(agree.get('finetuned'))}; {n_comments} comments")
+             "pooled BOOL/SCORE accuracy: "
+             + ", ".join(f"{_ANSWERER_LABELS[m]} {_num(agree.get(m))}" for m in ANSWERERS if m in agree)
+             + f"; {n_comments} comments")
     if not rows:
         _empty(ax, title)
         return fig
-    for offset, model, color in ((-0.2, "base", "silver"), (0.2, "finetuned", "tab:green")):
+    present = [m for m in ANSWERERS if m in (rows[0].get("teacher_agreement") or {})]
+    height = 0.8 / max(len(present), 1)
+    for k, model in enumerate(present):
         values = [_rate((q.get("teacher_agreement") or {}).get(model, {}).get("agreement")) for q in rows]
-        ax.barh(ys + offset, np.nan_to_num(values), height=0.38, color=color,
-                label="fine-tuned" if model == "finetuned" else "base")
+        ax.barh(ys - 0.4 + height * (k + 0.5), np.nan_to_num(values), height=height,
+                color=_ANSWERER_COLORS[model], label=_ANSWERER_LABELS[model])
     for y, q in zip(ys, rows):
         n = (q.get("teacher_agreement") or {}).get("finetuned", {}).get("n", 0)
         ax.text(1.01, y, f"n={n}", transform=ax.get_yaxis_transform(), va="center", fontsize="small")
@@ -430,6 +499,48 @@ def plot_teacher_agreement(metrics: Mapping[str, Any]) -> Figure:
     ax.set_xlabel("agreement with the teacher (fraction)")
     ax.set_title(title, fontsize="medium")
     fig.legend(loc="outside lower center", ncols=4, fontsize="small", frameon=False)
+    return fig
+
+
+def plot_kappa(metrics: Mapping[str, Any]) -> Figure:
+    """Chance-corrected agreement with the teacher per yes/no and score question (Cohen's kappa;
+    quadratic-weighted for scores) for base, fine-tuned and the majority baseline. A constant
+    answerer sits at 0 however often its value is right; an unanswered question counts against.
+    Works on metrics.json and on its `gold` block."""
+    rows = [q for q in metrics["by_question"] if q["kind"] in ("BOOL", "SCORE")]
+    ys, y, last = [], 0.0, None
+    for q in rows:
+        y += 0.8 if last is not None and q["type"] != last else 0.0
+        ys.append(y)
+        y, last = y + 1.0, q["type"]
+    ys = np.array(ys)
+    fig, ax = _figure(len(rows))
+    means = (metrics["summary"].get("mean_kappa") or {})
+    title = ("Kappa against the teacher per question (BOOL: Cohen, SCORE: quadratic-weighted)\n"
+             + ", ".join(f"{_ANSWERER_LABELS[m]} {_num(means.get(m))}" for m in ANSWERERS if m in means)
+             + " (mean)")
+    if not rows:
+        _empty(ax, title)
+        return fig
+    present = [m for m in ANSWERERS if m in (rows[0].get("teacher_agreement") or {})]
+    height = 0.8 / max(len(present), 1)
+    for k, m in enumerate(present):
+        values = [_rate((q["teacher_agreement"].get(m) or {}).get("kappa")) for q in rows]
+        ax.barh(ys - 0.4 + height * (k + 0.5), np.nan_to_num(values), height=height,
+                color=_ANSWERER_COLORS[m], label=_ANSWERER_LABELS[m])
+    for yy, q in zip(ys, rows):
+        flags = [m for m in present if (q["teacher_agreement"].get(m) or {}).get("constant") and m != "majority"]
+        note = f"n={(q['teacher_agreement'].get('finetuned') or {}).get('n', 0)}"
+        note += ", teacher constant" if q.get("teacher_constant") else ""
+        note += "".join(f", {_ANSWERER_LABELS[m]} constant" for m in flags)
+        ax.text(1.01, yy, note, transform=ax.get_yaxis_transform(), va="center", fontsize="small")
+    ax.axvline(0.0, color="gray", linewidth=1)
+    ax.set_yticks(ys, [question_label(q) for q in rows], fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlim(-0.5, 1.02)
+    ax.set_xlabel("kappa (1 = the teacher's decisions, 0 = no better than chance or a constant)")
+    ax.set_title(title, fontsize="medium")
+    fig.legend(loc="outside lower center", ncols=3, fontsize="small", frameon=False)
     return fig
 
 

@@ -119,6 +119,8 @@ def log_evaluation(cfg: Config, metrics_path: Path) -> Optional[str]:
             metrics += _metrics(name, {"adjusted_win_rate": q.get("adjusted_win_rate"), "n": q.get("n"),
                                        "teacher_agreement_base": (agree.get("base") or {}).get("agreement"),
                                        "teacher_agreement_finetuned": (agree.get("finetuned") or {}).get("agreement")})
+        if m.get("gold"):
+            metrics += _metrics("gold/", _block(m["gold"]["summary"]))
         check = m.get("check") or {}
         metrics += _metrics("eval/", {"check_passed": int(bool(check.get("passed")))})
         for model, by_type in (m.get("speed") or {}).items():
@@ -204,11 +206,16 @@ def _log_config(client, run_id: str, cfg: Config, step: int) -> None:
 def _block(block: Mapping[str, Any]) -> dict[str, Any]:
     """The headline numbers of a summary or by_type block."""
     ci = block.get("adjusted_win_rate_ci95") or [None, None]
-    agree = block.get("teacher_agreement") or {}
-    return {**{k: block.get(k) for k in ("adjusted_win_rate", "n", "wins", "ties", "losses", "unparsed",
-                                          "comments", "win_rate_excl_ties", "position_consistency")},
-            "ci95_low": ci[0], "ci95_high": ci[1],
-            "teacher_agreement_base": agree.get("base"), "teacher_agreement_finetuned": agree.get("finetuned")}
+    lift = block.get("agreement_lift") or {}
+    lift_ci = lift.get("ci95") or [None, None]
+    out = {**{k: block.get(k) for k in ("adjusted_win_rate", "n", "wins", "ties", "losses", "unparsed",
+                                         "comments", "win_rate_excl_ties", "position_consistency")},
+           "ci95_low": ci[0], "ci95_high": ci[1], "agreement_lift": lift.get("value"),
+           "agreement_lift_ci95_low": lift_ci[0], "agreement_lift_ci95_high": lift_ci[1]}
+    for key in ("teacher_agreement", "mean_kappa", "format_compliance"):
+        out |= {f"{key}_{m}": v for m, v in (block.get(key) or {}).items()}
+    out |= {f"constant_questions_{m}": len(v) for m, v in (block.get("constant_questions") or {}).items()}
+    return out
 
 
 def _metrics(prefix: str, values: Mapping[str, Any]) -> list[tuple[str, float, int]]:
