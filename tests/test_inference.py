@@ -82,3 +82,19 @@ def test_llm_judge_against_an_openai_compatible_server(tiny_folder, tiny_server,
     _check_llm_verdicts(verdicts)
     asked = [v for v in verdicts if not v.get("identical")]
     assert asked and all(isinstance(v["raw_ab"], str) for v in asked), "replies came from the server"
+
+
+def test_a_torn_last_line_is_repaired_not_fatal(tmp_path):
+    """A kill mid-write leaves half a row; the next append must not glue a row onto it."""
+    from utils.io import append_jsonl, read_jsonl, repair_jsonl
+
+    path = tmp_path / "progress.jsonl"
+    append_jsonl(path, [{"id": 1}, {"id": 2}])
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write('{"id": 3, "text": "half a ro')  # the torn write
+    assert [r["id"] for r in read_jsonl(path)] == [1, 2]
+    append_jsonl(path, [{"id": 3}, {"id": 4}])
+    assert [r["id"] for r in read_jsonl(path)] == [1, 2, 3, 4]  # readable for every later run
+    assert path.read_text().count("\n") == 4 and repair_jsonl(path) == 0
+    path.write_text('{"id": 9')  # a file that is only a torn line
+    assert repair_jsonl(path) == 8 and path.read_text() == ""

@@ -57,10 +57,42 @@ def read_json(path: str | os.PathLike) -> Any:
         ) from None
 
 
+def repair_jsonl(path: str | os.PathLike) -> int:
+    """Cut a torn last line (a write a kill interrupted) off a JSONL file; returns the bytes cut.
+
+    Every complete line ends in a newline, so whatever follows the last newline is a torn row:
+    without this, the next append would glue a new row onto it and the file would stay broken.
+    """
+    path = Path(path)
+    if not path.exists():
+        return 0
+    size = path.stat().st_size
+    with path.open("rb+") as fh:
+        keep, end = 0, size
+        while end > 0:  # the last newline, reading back in blocks
+            start = max(0, end - 65536)
+            fh.seek(start)
+            cut = fh.read(end - start).rfind(b"\n")
+            if cut >= 0:
+                keep = start + cut + 1
+                break
+            end = start
+        if keep < size:
+            fh.truncate(keep)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return size - keep
+
+
 def append_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> None:
-    """Append rows to a JSONL file and flush them to disk (used for resumable progress)."""
+    """Append rows to a JSONL file and flush them to disk (used for resumable progress).
+
+    A torn last line left by a killed run is cut off first (`repair_jsonl`), so the file stays
+    one valid row per line.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    repair_jsonl(path)
     with path.open("a", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
