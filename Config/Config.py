@@ -143,7 +143,7 @@ class Config:
     JUDGE_CALIBRATION_MIN: float = 0.6
     # Optional hand-labelled comments (format in utils/gold.py), scored for every answerer as their
     # own block `gold` in metrics.json; None skips them. The demo ships Data/gold/GoldComments.json.
-    GOLD_FILE: Optional[str] = None
+    GOLD_FILE: Optional[str] = "Data/gold/GoldComments.json"
 
     # ----------------------------------------------------------------------------- tracking, app
     MLFLOW_TRACKING: bool = True  # log steps 2 and 3 to MLflow when it is installed
