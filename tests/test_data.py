@@ -10,7 +10,8 @@ import pytest
 
 from Config.Config import PROJECT_ROOT, load_config
 from utils.data import (
-    DataError, check_disjoint, jaccard, near_duplicate_pairs, prepare_data, scrub_pii, shingles,
+    REJECT_STAGES, DataError, check_disjoint, clean_answer_lines, jaccard, near_duplicate_pairs, prepare_data,
+    scrub_pii, shingles,
 )
 from utils.models import TINY_DIR
 from utils.sds import SDSFormatError
@@ -115,13 +116,17 @@ def test_edge_cases_keep_exactly_the_valid_unique_high_score_pairs(tmp_path, edg
     assert sorted(r["id"] for r in data.kept) == [
         "vendor-00000", "vendor-00005", "vendor-00009", "vendor-00010", "vendor-00011", "vendor-00013"]
     assert data.funnel == {
-        "failed_pairs": 4,      # 2 + 1 + 1 generation failures: counted, never data
+        "failed_pairs": 4,      # 2 + 1 + 1 failures SDS recorded: never data, each one a reject
+        "unreadable": 0,        # every evaluated pair has text under question/solution
         "input": 14,            # every evaluated pair of both topics
-        "low_score": 4,         # 2 (4.9), 3 (0), 4 (no score), 12 (3; also a duplicate, but scores come first)
+        "low_score": 4,         # 2 (4.9), 3 (0: a failed evaluation), 4 (no score), 12 (3; also a duplicate,
+                                # but scores come first)
         "duplicate": 1,         # 1 (whitespace and case only)
         "near_duplicate": 1,    # 6 (one word changed in 45)
         "invalid_answers": 2,   # 7 (answer missing), 8 (out of range)
+        "too_long": 0,          # the longest, 5, is far below MAX_LENGTH
         "kept": 6,              # 0, 5, 9, 10, 11, 13
+        "answers_cleaned": 0,   # no stray numbered lines
         "pii_scrubbed": 0,      # SCRUB_PII is off
         "eval": 2, "train": 3, "unused": 1,
     }
@@ -129,9 +134,13 @@ def test_edge_cases_keep_exactly_the_valid_unique_high_score_pairs(tmp_path, edg
     assert stages == {"vendor-00001": "duplicate", "vendor-00002": "low_score", "vendor-00003": "low_score",
                       "vendor-00004": "low_score", "vendor-00006": "near_duplicate",
                       "vendor-00007": "invalid_answers", "vendor-00008": "invalid_answers",
-                      "vendor-00012": "low_score"}
+                      "vendor-00012": "low_score", "vendor-failed-00000": "failed_pairs",
+                      "vendor-failed-00001": "failed_pairs", "vendor-failed-00002": "failed_pairs",
+                      "vendor-failed-00003": "failed_pairs"}
     reasons = {r["id"]: r["reason"] for r in data.rejects}
     assert reasons["vendor-00002"] == "score 4.9 is not above 4.9" and reasons["vendor-00004"] == "no score"
+    assert reasons["vendor-00003"] == "score 0: SDS's mark of a failed evaluation (ok)"
+    assert reasons["vendor-failed-00000"] == "SDS recorded a failure: timeout"
     assert reasons["vendor-00007"] == "invalid answers: 11: missing"
     assert reasons["vendor-00008"] == "invalid answers: 2: out of range 1-4: 7"
     assert [r["duplicate_of"] for r in data.rejects if "duplicate" in r["stage"]] == ["vendor-00000", "vendor-00005"]
@@ -155,17 +164,21 @@ def test_rejects_file_holds_every_dropped_record_with_its_reason(tmp_path, edge_
     rejects = json.loads(result.paths["vendor_rejects"].read_text())
     assert result.paths["vendor_rejects"] == tmp_path / "out" / "rejects" / "VendorComments_rejects.json"
     funnel = result.types["vendor"].funnel
-    assert len(rejects) == sum(funnel[s] for s in ("low_score", "duplicate", "near_duplicate", "invalid_answers"))
+    assert len(rejects) == sum(funnel[s] for s in REJECT_STAGES)
     kept = {r["id"] for r in result.types["vendor"].kept}
     assert kept.isdisjoint(r["id"] for r in rejects)
-    assert len(kept) + len(rejects) == funnel["input"]  # nothing lost silently
+    pair_rejects = [r for r in rejects if r["index"] is not None]
+    assert len(kept) + len(pair_rejects) == funnel["input"]  # nothing lost silently
     source = json.loads(edge_file.read_text())
     originals = [p for key in ("HDFS", "null") for p in source[key]["evaluated_pairs"]]
-    for rej in rejects:
+    for rej in pair_rejects:
         assert rej["stage"] and rej["reason"]
         assert rej["record"]["question"] == originals[rej["index"]]["question"]  # the original, untouched
         assert rej["record"]["solution"] == originals[rej["index"]]["solution"]
-    assert {r["topic"] for r in rejects} == {"HDFS", None}  # the "null" topic reads as None
+    assert {r["topic"] for r in pair_rejects} == {"HDFS", None}  # the "null" topic reads as None
+    failed = [r for r in rejects if r["stage"] == "failed_pairs"]
+    assert [r["topic"] for r in failed] == ["HDFS", "HDFS", None, "Only failures"]
+    assert failed[0]["record"] == {"error": "timeout", "pair": {"question": "lost 0"}}  # as SDS wrote it
 
 
 def test_truncated_file_fails_naming_the_file(tmp_path):
@@ -369,8 +382,9 @@ def test_tables_and_plot_for_the_notebook(tmp_path, edge_file):
     assert set(labels.split) == {"train", "eval"} and "summary" not in set(labels.question)
     assert labels.groupby(["question", "split"])["share"].sum().round(6).eq(1).all()
     causes = rejects_frame(result).set_index("cause")["count"].to_dict()
-    assert causes == {"score not above threshold": 3, "no score": 1, "duplicate": 1, "near duplicate": 1,
-                      "answers missing": 1, "answers out of range": 1}
+    assert causes == {"score not above threshold": 2, "evaluation failed (score 0)": 1, "no score": 1,
+                      "duplicate": 1, "near duplicate": 1, "answers missing": 1, "answers out of range": 1,
+                      "failed in SDS": 4}
     fig = plot_label_distribution(result)
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 10  # the vendor task's BOOL and SCORE questions
 
@@ -385,3 +399,152 @@ def test_token_counts_without_transformers_match_the_students_tokenizer(tiny_fol
     assert (tiny_folder / "tokenizer.json").exists()  # the fast path: the tokenizers library alone
     tok = load_tokenizer(tiny_folder, cfg)
     assert _token_counter(tiny_folder, cfg)(texts) == [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]
+
+
+# ------------------------------------------------------------------------------ broken records never abort
+def test_failed_evaluations_and_malformed_pairs_are_rejects_not_an_abort(tmp_path):
+    rng = random.Random(8)
+    good = [pair(words(rng)) for _ in range(6)]
+    failed_eval = {"Prompt": words(rng), "Completion": VENDOR_OK,  # how SDS writes a failed evaluation
+                   "evaluation": {"score": 0, "justification": "Error during evaluation"}}
+    no_solution = {"question": words(rng), "evaluation": {"score": 5, "justification": "ok"}}
+    null_solution = {"question": words(rng), "solution": None, "evaluation": {"score": 5, "justification": "ok"}}
+    path = tmp_path / "VendorComments.json"
+    path.write_text(json.dumps({
+        "HDFS": topic(good[:3] + [failed_eval, no_solution], failed=1),
+        "Kafka": topic(good[3:] + [null_solution, "a string, not a pair", pair(words(rng), 100)]),
+        "Broken": {"error": "Critical error in evaluate_topic: throttled"},
+        "Overall_Average": 4.0}), encoding="utf-8")
+    data = prepare_data(config(tmp_path, path)).types["vendor"]
+    assert data.funnel["failed_pairs"] == 1 and data.funnel["unreadable"] == 4  # 2 pairs, a string, the topic
+    assert data.funnel["input"] == 8 and data.funnel["low_score"] == 2 and data.funnel["kept"] == 6
+    reasons = {r["id"]: (r["stage"], r["reason"]) for r in data.rejects}
+    assert reasons["vendor-00003"] == (
+        "low_score", "score 0: SDS's mark of a failed evaluation (Error during evaluation)")
+    assert reasons["vendor-00004"][0] == "unreadable" and "'solution' is missing" in reasons["vendor-00004"][1]
+    assert reasons["vendor-00008"][0] == "unreadable" and "'solution' is null" in reasons["vendor-00008"][1]
+    assert reasons["vendor-00009"] == ("unreadable", "a string, expected an object")
+    assert reasons["vendor-00010"] == ("low_score", "score 100 is outside SDS's 0-5 scale")
+    assert reasons["vendor-topic-00000"] == ("unreadable", "SDS recorded an error for the whole topic: "
+                                                           "Critical error in evaluate_topic: throttled")
+    assert reasons["vendor-failed-00000"][0] == "failed_pairs"
+    card = json.loads((tmp_path / "out" / "data_card.json").read_text())["files"]["vendor"]
+    assert (card["shape"], card["container"]) == ("sft_evaluated", "json")
+    assert card["keys"] == {"question -> solution": 7, "Prompt -> Completion": 1}
+
+
+def test_nothing_usable_left_fails_with_the_funnel_the_reasons_and_the_fix(tmp_path):
+    path = tmp_path / "VendorComments.json"
+    path.write_text(json.dumps({"HDFS": topic([{"question": f"c{i}", "solution": None} for i in range(4)])}))
+    with pytest.raises(DataError) as err:
+        prepare_data(config(tmp_path, path))
+    msg = str(err.value)
+    assert str(path) in msg and "unreadable 4" in msg and "kept 0" in msg
+    assert "4 x unreadable: 'solution' is null" in msg and "topic 'HDFS', evaluated pair 0" in msg
+    assert "SDS_PROMPT_KEY" in msg and "SCORE_THRESHOLD" not in msg  # the fix for what took them
+    assert not (tmp_path / "out").exists()
+
+
+def test_freeform_evaluated_and_json_lines_exports_run_through_step_1(tmp_path):
+    rng = random.Random(9)
+    rows = [{"row": {"Seeds": "HDFS", "Prompt": words(rng), "Completion": VENDOR_OK},
+             "evaluation": {"score": 5, "justification": "ok"}} for _ in range(6)]
+    freeform = tmp_path / "VendorComments.json"
+    freeform.write_text(json.dumps({"evaluated_rows": rows, "failed_rows": [], "Overall_Average": 5}))
+    data = prepare_data(config(tmp_path, freeform)).types["vendor"]
+    assert (data.shape, data.format, data.funnel["kept"]) == ("freeform_evaluated", "evaluated", 6)
+
+    lines = tmp_path / "CustomerComments.jsonl"
+    recs = [json.dumps({"Seeds": "Kafka", "Prompt": words(rng), "Completion": CUSTOMER_OK}) for _ in range(5)]
+    lines.write_text("\n".join(recs[:2] + ['{"Seeds": "Kafka", "Prompt": "torn'] + recs[2:]) + "\n")
+    result = prepare_data(config(tmp_path, freeform, lines, SCORE_THRESHOLD=None))
+    data = result.types["customer"]
+    assert (data.shape, data.container, data.funnel["unreadable"], data.funnel["kept"]) == (
+        "sft_generation", "jsonl", 1, 5)
+    [torn] = data.rejects
+    assert torn["line"] == 3 and torn["where"] == "line 3" and torn["reason"].startswith("not valid JSON")
+    assert result.paths["customer_train"].name == "CustomerComments_Train_Clean.json"
+
+
+# ------------------------------------------------------------------------------ answer lines
+def test_extra_numbered_lines_are_taken_out_of_the_summary_and_counted(tmp_path):
+    rng = random.Random(10)
+    extra = VENDOR_OK + "\n12. Also check the ZooKeeper quorum.\n   (two nodes are down)\n13. Reply soon."
+    pairs = [pair(words(rng)) for _ in range(5)] + [pair(words(rng), 5, extra)]
+    result = prepare_data(config(tmp_path, export(tmp_path / "VendorComments.json", pairs)))
+    data = result.types["vendor"]
+    assert data.funnel["answers_cleaned"] == 1 and data.funnel["kept"] == 6
+    rec = next(r for r in data.kept if r["id"] == "vendor-00005")
+    assert rec["Completion"].endswith("\n11. Asks for the NameNode logs.")  # no "12. Also check..." glued on
+    assert data.cleaned == {"vendor-00005": ["12. Also check the ZooKeeper quorum.", "   (two nodes are down)",
+                                             "13. Reply soon."]}
+    assert result.card["files"]["vendor"]["answers_cleaned"] == data.cleaned
+
+
+def test_conflicting_repeated_answers_are_rejected_identical_ones_cleaned(tmp_path):
+    rng = random.Random(11)
+    conflict = VENDOR_OK + "\n2. 4"                              # severity 3, then 4
+    twice = VENDOR_OK + "\n" + VENDOR_OK                         # the whole block again, the same values
+    middle = VENDOR_OK.replace("3. 3\n", "3. 3\n3. 1\n")         # urgency 3, then 1, before the summary
+    pairs = [pair(words(rng)) for _ in range(3)] + [pair(words(rng), 5, s) for s in (conflict, twice, middle)]
+    pairs += [pair(words(rng)) for _ in range(2)]
+    data = prepare_data(config(tmp_path, export(tmp_path / "VendorComments.json", pairs))).types["vendor"]
+    reasons = {r["id"]: r["reason"] for r in data.rejects}
+    assert reasons == {"vendor-00003": "invalid answers: 2: conflicting: 3, then 4 on line 12",
+                       "vendor-00005": "invalid answers: 3: conflicting: 3, then 1 on line 4"}
+    assert data.funnel["invalid_answers"] == 2 and data.funnel["answers_cleaned"] == 1
+    rec = next(r for r in data.kept if r["id"] == "vendor-00004")
+    assert rec["Completion"] == format_answers(parse_answers(VENDOR_OK, "vendor"), "vendor")
+    assert [r["errors"] for r in data.rejects] == [{"2": "conflicting: 3, then 4 on line 12"},
+                                                  {"3": "conflicting: 3, then 1 on line 4"}]
+    summary = VENDOR_OK + "\n11. The NameNode fails over."                 # a second, different summary
+    assert clean_answer_lines(summary, "vendor").conflicts == {
+        11: "conflicting: 'Asks for the NameNode logs.', then 'The NameNode fails over.' on line 12"}
+
+
+@pytest.mark.parametrize("text", [
+    VENDOR_OK,
+    VENDOR_OK.replace("11. Asks for the NameNode logs.", "11. Steps taken:\n1. Restarted the NameNode\n"
+                      "2. Checked the 3 JournalNodes for edit log gaps"),  # numbered steps stay summary text
+    VENDOR_OK.replace("1. 1\n", "Answers:\n1. 1\n"),
+])
+def test_answer_lines_leave_ordinary_text_alone(text):
+    lines = clean_answer_lines(text, "vendor")
+    assert (lines.text, lines.removed, lines.conflicts) == (text, [], {})
+
+
+# ------------------------------------------------------------------------------ length
+def test_a_comment_longer_than_the_student_reads_is_rejected_before_the_split(tmp_path):
+    rng = random.Random(12)
+    huge = "The HiveServer2 log shows " + "x" * 200_000
+    pairs = [pair(words(rng)) for _ in range(5)] + [pair(huge)]
+    data = prepare_data(config(tmp_path, export(tmp_path / "VendorComments.json", pairs))).types["vendor"]
+    assert data.funnel["too_long"] == 1 and data.funnel["kept"] == 5
+    [rej] = data.rejects
+    assert rej["id"] == "vendor-00005" and rej["stage"] == "too_long" and rej["tokens"] > 1024
+    assert "over MAX_LENGTH 1024" in rej["reason"] and "(estimated;" in rej["reason"]  # no student in MODELS_DIR
+    assert "vendor-00005" not in {r["id"] for r in data.train + data.eval}
+
+
+def test_too_long_is_counted_with_the_students_tokenizer(tmp_path, tiny_folder):
+    from utils.data import _token_counter
+
+    rng = random.Random(13)
+    comments = [words(rng) for _ in range(7)] + [words(rng, 700)]
+    path = export(tmp_path / "VendorComments.json", [pair(c) for c in comments])
+    cfg = config(tmp_path, path, MODELS_DIR=str(tiny_folder.parent), EVAL_SIZE=3,
+                 TRAIN_SIZE={"vendor": 4, "customer": 4})
+    result = prepare_data(cfg)
+    data = result.types["vendor"]
+    [rej] = data.rejects
+    text = (build_prompt(comments[7], "vendor", vendor=cfg.VENDOR_NAME, style=cfg.PROMPT_STYLE) + "\n"
+            + format_answers(parse_answers(VENDOR_OK, "vendor"), "vendor"))
+    exact = _token_counter(tiny_folder, cfg)([text])[0]
+    assert (rej["id"], rej["stage"], rej["tokens"]) == ("vendor-00007", "too_long", exact) and exact > 1024
+    assert rej["reason"].startswith(f"Prompt + Completion is {exact} student tokens, over MAX_LENGTH 1024")
+    # dropped before the split: neither the training nor the evaluation file holds it
+    assert {r["id"] for r in data.train} | {r["id"] for r in data.eval} == {f"vendor-0000{i}" for i in range(7)}
+    card = result.card
+    assert card["length_check"]["counted_by"] == f"the student's tokenizer ({TINY_DIR})"
+    assert card["token_lengths"]["vendor"]["eval"]["over_max_length"] == 0
+    assert card["token_lengths"]["vendor"]["train"]["max"] <= 1024

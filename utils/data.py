@@ -1,26 +1,40 @@
 """Step 1: the teacher's SDS exports become clean, deduplicated, seeded train and evaluation files.
 
-This module owns the filtering funnel, exact and near-duplicate detection, PII masking, the seeded
-split and the data card. Reading an export's structure belongs to `utils.sds`; the questions, the
-prompt and the answer parser to `utils.tasks`.
+This module owns the filtering funnel, the clean-up of the teacher's answer lines, exact and
+near-duplicate detection, the length check, PII masking, the seeded split and the data card.
+Reading an export's shape and records belongs to `utils.sds`; the questions, the prompt and the
+answer parser to `utils.tasks`.
 
     >>> from Config.Config import load_config
     >>> from utils.data import prepare_data, funnel_frame
     >>> result = prepare_data(load_config("tiny"))
     >>> funnel_frame(result)            # one column per SDS file, one row per stage
 
-The funnel of one SDS file, in order. A pair leaves at the first stage that drops it:
-  failed_pairs     generation failures that SDS recorded: never data, only counted
-  input            the pairs read from the file
-  low_score        score not strictly above SCORE_THRESHOLD (no score counts as below; None keeps all)
+The funnel of one SDS file, in order. Nothing leaves without a count and a reason:
+  failed_pairs     failures SDS recorded itself (`failed_pairs`, `failed_rows`): never data; each
+                   one written in the file is also a reject
+  unreadable       records that are not a readable pair (not an object, no text under the keys, a
+                   JSON Lines line that does not parse, a topic block holding only an error; see
+                   `utils.sds`): rejects, never an abort
+  input            the pairs read from the file; a pair leaves at the first stage below that drops it
+  low_score        the score is missing or not a number, off SDS's 0-5 scale, 0 (SDS's mark of a
+                   failed evaluation), or not strictly above SCORE_THRESHOLD (None keeps every
+                   pair, scores unread)
   duplicate        the same comment after whitespace normalisation and case folding (first one stays)
   near_duplicate   word 3-gram Jaccard >= NEAR_DUP_THRESHOLD with a comment kept before it
   invalid_answers  the teacher's answers do not all parse (the reason lists each question's error),
-                   or the comment is empty
-  kept             input minus the four drops above (checked on every run)
+                   a question is answered twice with different values, or the comment is empty
+  too_long         Prompt + Completion is longer than MAX_LENGTH student tokens: the student could
+                   not read it whole (counted as the data card counts, see `length_counter`)
+  kept             input minus the five drops above (checked on every run)
+  answers_cleaned  kept records whose answer text lost lines before parsing: numbered lines beyond
+                   the task's last question (the parser would glue them onto the summary), or an
+                   answer repeated with the same value; the data card lists each one
   pii_scrubbed     kept records whose text was masked (SCRUB_PII): changed, never dropped
   eval, train, unused   the split of the kept records
-Every dropped pair goes to `Data/rejects/<input stem>_rejects.json` with its stage and reason.
+Every dropped record goes to `Data/rejects/<input stem>_rejects.json` with its stage and reason.
+Beyond a file `utils.sds` cannot read at all, a file fails only when fewer than two usable
+comments are left; the message holds the funnel, the most common reasons and the setting to change.
 
 A kept record, as written to `Data/<input stem>_Train_Clean.json` and `..._Evaluation_Clean.json`:
 
@@ -31,14 +45,18 @@ A kept record, as written to `Data/<input stem>_Train_Clean.json` and `..._Evalu
      "Completion": "1. 1\\n2. 2\\n3. 2\\n...\\n11. NameNode failover loop after the 7.1.9 upgrade."}
 
 Decisions
-  * `id` is the comment type and the pair's position in its export (failed pairs not counted,
-    as `utils.sds` numbers them), so it stays the same while the export does and points back into it.
+  * `id` is the comment type and the record's position in its export (failed pairs not counted,
+    unreadable records counted, as `utils.sds` numbers them), so it stays the same while the
+    export does and points back into it. A reject with no position (a failed pair, a whole topic
+    block) is `<type>-failed-<k>` or `<type>-topic-<k>`.
   * `Completion` is the teacher's answers re-written by `utils.tasks.format_answers`: one `N. value`
     line per question, whatever markdown or spacing the teacher used, so the student learns one format.
   * Duplicates are judged on the text the student will see: with SCRUB_PII on, after masking, so
     masking can never make a training comment equal to an evaluation comment.
   * Near-duplicates are found exactly, without sampling: prefix filtering over rare-first 3-grams
     proposes every pair that can reach the threshold, and exact Jaccard decides.
+  * Length is checked before the split, so an unreadable comment is dropped from evaluation as
+    well as from training (Step 2 would only have dropped it from training).
   * The split shuffles with `random.Random(SEED)` per type, carves the evaluation set out first, and
     both files keep the shuffled order: Step 2 holds out the tail of the training file as its dev
     set and EVAL_LIMIT takes the head of the evaluation file, so neither may follow topic order.
@@ -58,16 +76,20 @@ from typing import Any, Callable, Optional, Sequence
 
 from Config.Config import Config
 from utils.io import file_sha256, library_versions, write_json
-from utils.sds import SDSExport, SDSPair, load_sds, require_scores
+from utils.sds import SCORE_SCALE, FAILED_SCORE, SDSExport, SDSPair, Unusable, load_sds, require_scores
+from utils.tasks import _NUMBERED as _ANSWER_LINE  # the parser's own test of "this line opens answer N"
 from utils.tasks import build_prompt, format_answers, parse_answers, parse_answers_detailed, questions
 
-DROP_STAGES = ("low_score", "duplicate", "near_duplicate", "invalid_answers")
+READ_STAGES = ("failed_pairs", "unreadable")  # records that never became pairs
+DROP_STAGES = ("low_score", "duplicate", "near_duplicate", "invalid_answers", "too_long")
+REJECT_STAGES = READ_STAGES + DROP_STAGES
 SPLIT_STAGES = ("eval", "train", "unused")
 CONFIG_KEYS = {"vendor": "VENDOR_SDS_FILE", "customer": "CUSTOMER_SDS_FILE"}
 MERGED_TRAIN_FILE = "AllComments_Clean_Train.json"
 DATA_CARD_FILE = "data_card.json"
 REJECTS_DIR = "rejects"
-ID_SCHEME = "<type>-<index>: the pair's position in its SDS export, failed pairs not counted"
+ID_SCHEME = "<type>-<index>: the record's position in its SDS export, failed pairs not counted"
+BYTES_PER_TOKEN = 3  # the length estimate before Step 0: SmolLM2's tokenizer reads 2.6-3 bytes/token here
 
 
 class DataError(ValueError):
@@ -81,13 +103,18 @@ class TypeData:
     comment_type: str
     source: Path
     sha256: str
-    format: str
+    format: str  # "evaluated" or "generation"
     topics: int
     funnel: dict[str, int]
     kept: list[dict]
     rejects: list[dict]
     train: list[dict] = field(default_factory=list)
     eval: list[dict] = field(default_factory=list)
+    shape: str = ""  # the SDS shape detected (utils.sds.SHAPES)
+    container: str = "json"  # "json" or "jsonl"
+    keys: dict[str, int] = field(default_factory=dict)  # "comment key -> answers key": pairs read so
+    notes: list[str] = field(default_factory=list)  # what utils.sds read in an unusual way
+    cleaned: dict[str, list[str]] = field(default_factory=dict)  # kept id -> answer lines removed
 
 
 @dataclass
@@ -100,6 +127,19 @@ class DataResult:
     paths: dict[str, Path]
 
 
+@dataclass(frozen=True)
+class LengthCounter:
+    """texts -> lengths in student tokens, and how they were counted."""
+
+    count: Callable[[list[str]], list[int]]
+    counted_by: str
+    tokenizer: Optional[str] = None  # the student folder's name; None: an estimate (not on disk yet)
+
+    @property
+    def exact(self) -> bool:
+        return self.tokenizer is not None
+
+
 @dataclass
 class _Candidate:
     """A pair moving through the funnel, with the comment text the student would see."""
@@ -109,6 +149,9 @@ class _Candidate:
     text: str
     masked: int = 0  # PII replacements made in the comment
     values: Optional[dict] = None  # the parsed answers, once they have passed the validity stage
+    removed: list[str] = field(default_factory=list)  # answer lines taken out before parsing
+    record: Optional[dict] = None  # the clean record, once built for the length check
+    scrubbed: bool = False  # masking changed the record's text
 
 
 # ================================================================================ the step
@@ -119,26 +162,36 @@ def prepare_data(cfg: Config) -> DataResult:
     the outputs of the last good run untouched.
     """
     _check_distinct_stems(cfg)
+    counter = length_counter(cfg)
     types: dict[str, TypeData] = {}
     for ctype in cfg.COMMENT_TYPES:
         path = cfg.sds_file(ctype)
-        export = load_sds(path, fmt=cfg.SDS_FORMAT, topic_key=cfg.SDS_TOPIC_KEY, prompt_key=cfg.SDS_PROMPT_KEY,
-                          completion_key=cfg.SDS_COMPLETION_KEY, config_key=CONFIG_KEYS[ctype])
-        require_scores(export, cfg.SCORE_THRESHOLD)
-        kept, rejects, funnel = filter_export(export, ctype, cfg)
+        export = load_export(cfg, ctype)
+        kept, rejects, funnel, cleaned = filter_export(export, ctype, cfg, counter)
+        require_usable(path, funnel, rejects)
         train, evaluation = split_records(kept, cfg.EVAL_SIZE, _train_size(cfg, ctype), cfg.SEED,
                                           what=f"{path} ({_funnel_text(funnel)})")
         check_disjoint(train, evaluation, cfg.NEAR_DUP_THRESHOLD, what=str(path))
         funnel.update(eval=len(evaluation), train=len(train), unused=len(kept) - len(train) - len(evaluation))
         types[ctype] = TypeData(ctype, path, file_sha256(path), export.format, export.topics, funnel,
-                                kept, rejects, train, evaluation)
+                                kept, rejects, train, evaluation, shape=export.shape, container=export.container,
+                                keys=export.keys, notes=export.notes, cleaned=cleaned)
     merged = [rec for t in types.values() for rec in t.train]
     random.Random(cfg.SEED).shuffle(merged)  # types interleaved, the same way for the same seed
     paths = output_paths(cfg)
-    card = build_data_card(types, cfg, paths)
+    card = build_data_card(types, cfg, paths, counter)
     result = DataResult(types, merged, card, paths)
     _write_outputs(result)
     return result
+
+
+def load_export(cfg: Config, comment_type: str) -> SDSExport:
+    """Read one type's SDS export with the Config's format and key settings (what Step 1 reads)."""
+    export = load_sds(cfg.sds_file(comment_type), fmt=cfg.SDS_FORMAT, topic_key=cfg.SDS_TOPIC_KEY,
+                      prompt_key=cfg.SDS_PROMPT_KEY, completion_key=cfg.SDS_COMPLETION_KEY,
+                      config_key=CONFIG_KEYS[comment_type])
+    require_scores(export, cfg.SCORE_THRESHOLD)
+    return export
 
 
 def output_paths(cfg: Config) -> dict[str, Path]:
@@ -180,38 +233,95 @@ def _check_distinct_stems(cfg: Config) -> None:
 
 
 # ================================================================================ the funnel
-def filter_export(export: SDSExport, comment_type: str, cfg: Config) -> tuple[list[dict], list[dict], dict[str, int]]:
-    """Pass one export through the funnel. Returns (kept records, rejects, funnel counts).
+def filter_export(export: SDSExport, comment_type: str, cfg: Config, counter: Optional[LengthCounter] = None
+                  ) -> tuple[list[dict], list[dict], dict[str, int], dict[str, list[str]]]:
+    """Pass one export through the funnel. Returns (kept records, rejects, funnel counts, cleaned).
 
-    The counts always add up: input = kept + the four drops, and every drop is one reject.
+    `cleaned` maps the id of each kept record whose answer text lost lines to those lines. The
+    counts always add up: input = kept + the five drops, and every drop and every record SDS
+    wrote but `utils.sds` could not use is one reject.
     """
     questions(comment_type)  # an unknown type fails here, before any work
-    rejects: list[dict] = []
+    counter = counter or length_counter(cfg)
+    rejects = _read_rejects(export.unusable, comment_type)
     candidates = [_candidate(p, comment_type, cfg.SCRUB_PII) for p in export.pairs]
-    funnel = {"failed_pairs": export.failed_pairs, "input": len(candidates)}
+    funnel = {"failed_pairs": export.failed_pairs, "unreadable": export.unreadable, "input": len(candidates)}
     stages: list[tuple[str, Callable[[list[_Candidate]], list[_Candidate]]]] = [
         ("low_score", lambda cs: _drop_low_scores(cs, cfg.SCORE_THRESHOLD, rejects)),
         ("duplicate", lambda cs: _drop_duplicates(cs, rejects)),
         ("near_duplicate", lambda cs: _drop_near_duplicates(cs, cfg.NEAR_DUP_THRESHOLD, rejects)),
         ("invalid_answers", lambda cs: _drop_invalid(cs, comment_type, rejects)),
+        ("too_long", lambda cs: _drop_too_long(cs, comment_type, cfg, counter, rejects)),
     ]
     for stage, run in stages:
         before = len(candidates)
         candidates = run(candidates)
         funnel[stage] = before - len(candidates)
-    kept, scrubbed = [], 0
-    for c in candidates:
-        record, changed = _record(c, comment_type, cfg)
-        kept.append(record)
-        scrubbed += changed
+    kept = [c.record for c in candidates]
+    cleaned = {c.id: c.removed for c in candidates if c.removed}
     funnel["kept"] = len(kept)
-    funnel["pii_scrubbed"] = scrubbed
+    funnel["answers_cleaned"] = len(cleaned)
+    funnel["pii_scrubbed"] = sum(c.scrubbed for c in candidates)
     dropped = sum(funnel[s] for s in DROP_STAGES)
-    if funnel["input"] != funnel["kept"] + dropped or len(rejects) != dropped:
+    if funnel["input"] != funnel["kept"] + dropped or len(rejects) != dropped + len(export.unusable):
         raise DataError(f"{export.path}: the funnel does not add up ({_funnel_text(funnel)}, "
                         f"{len(rejects)} rejects); this is a bug in utils.data.")
-    rejects.sort(key=lambda r: r["index"])
-    return kept, rejects, funnel
+    rejects.sort(key=lambda r: (r["index"] is None, r["index"] or 0))  # file order; failed pairs last
+    return kept, rejects, funnel, cleaned
+
+
+def require_usable(path: Path, funnel: dict[str, int], rejects: list[dict]) -> None:
+    """Fail when fewer than two comments are left, saying what took them and what to change."""
+    n = funnel["kept"]
+    if n >= 2:
+        return
+    causes = Counter((r["stage"], reject_cause(r)) for r in rejects)
+    example = {}
+    for r in rejects:
+        example.setdefault((r["stage"], reject_cause(r)), r)
+    shown = "; ".join(f"{count} x {stage}: {example[(stage, cause)]['reason']} "
+                      f"({example[(stage, cause)].get('where') or example[(stage, cause)]['id']})"
+                      for (stage, cause), count in causes.most_common(3))
+    biggest = max(REJECT_STAGES, key=lambda s: funnel.get(s, 0))
+    fix = _FIXES[biggest] if funnel.get(biggest, 0) else "The export holds no pairs: export a file with data."
+    raise DataError(
+        f"{path} ({_funnel_text(funnel)}): {n} usable comment(s) remain after filtering, but at least 2 are "
+        f"needed (one to train on, one to evaluate). {('Most common reasons: ' + shown + '. ') if shown else ''}"
+        f"{fix}"
+    )
+
+
+_FIXES = {
+    "failed_pairs": "SDS failed on these pairs: run the generation or evaluation again in Synthetic Data Studio.",
+    "unreadable": ("The records are not readable pairs (reasons above): fix those records, set SDS_PROMPT_KEY / "
+                   "SDS_COMPLETION_KEY to the keys that hold the comment and the answers, or export the file "
+                   "again from Synthetic Data Studio."),
+    "low_score": ("Relax SCORE_THRESHOLD (None keeps unscored pairs), or evaluate the export again if its "
+                  "scores are 0 (failed evaluations) or off SDS's 0-5 scale."),
+    "duplicate": "The comments repeat each other: export more distinct pairs.",
+    "near_duplicate": "The comments nearly repeat each other: export more distinct pairs, or raise NEAR_DUP_THRESHOLD.",
+    "invalid_answers": ("The teacher's answers do not fit the task: check that the file holds this type's comments "
+                        "(VENDOR_SDS_FILE vs CUSTOMER_SDS_FILE) and that every question is answered once."),
+    "too_long": "The comments are longer than the student reads: raise MAX_LENGTH, or export shorter comments.",
+}
+
+
+def _read_rejects(unusable: list[Unusable], comment_type: str) -> list[dict]:
+    """The records `utils.sds` could not use, as rejects, the record kept as found in the file."""
+    out, counts = [], Counter()
+    for u in unusable:
+        if u.index is not None:
+            rid = f"{comment_type}-{u.index:05d}"
+        else:
+            kind = "failed" if u.stage == "failed_pairs" else "topic"
+            rid = f"{comment_type}-{kind}-{counts[kind]:05d}"
+            counts[kind] += 1
+        rej = {"id": rid, "stage": u.stage, "reason": u.reason, "where": u.where, "topic": u.topic, "index": u.index}
+        if u.line is not None:
+            rej["line"] = u.line
+        rej["record"] = u.record
+        out.append(rej)
+    return out
 
 
 def _candidate(pair: SDSPair, comment_type: str, scrub: bool) -> _Candidate:
@@ -221,22 +331,34 @@ def _candidate(pair: SDSPair, comment_type: str, scrub: bool) -> _Candidate:
 
 def _reject(c: _Candidate, stage: str, reason: str, **details: Any) -> dict:
     p = c.pair
-    return {"id": c.id, "stage": stage, "reason": reason, **details, "topic": p.topic, "index": p.index,
-            "record": {"question": p.comment, "solution": p.solution,
-                       "evaluation": {"score": p.score, "justification": p.justification}}}
+    rej = {"id": c.id, "stage": stage, "reason": reason, **details, "topic": p.topic, "index": p.index}
+    if p.line is not None:
+        rej["line"] = p.line
+    score = p.raw_score if p.raw_score is not None else p.score
+    rej["record"] = {"question": p.comment, "solution": p.solution,
+                     "evaluation": {"score": score, "justification": p.justification}}
+    return rej
 
 
 def _drop_low_scores(cands: list[_Candidate], threshold: Optional[float], rejects: list[dict]) -> list[_Candidate]:
     if threshold is None:
         return cands
+    low, high = SCORE_SCALE
     kept = []
     for c in cands:
-        score = c.pair.score
-        if score is not None and score > threshold:
-            kept.append(c)
+        score, raw = c.pair.score, c.pair.raw_score
+        if score is None:
+            why = "no score" if raw is None else f"score {raw!r} is not a number"
+        elif not low <= score <= high:
+            why = f"score {score:g} is outside SDS's {low:g}-{high:g} scale"
+        elif score == FAILED_SCORE:
+            why = f"score 0: SDS's mark of a failed evaluation ({c.pair.justification or 'no justification'})"
+        elif score <= threshold:
+            why = f"score {score:g} is not above {threshold:g}"
         else:
-            why = "no score" if score is None else f"score {score:g} is not above {threshold:g}"
-            rejects.append(_reject(c, "low_score", why))
+            kept.append(c)
+            continue
+        rejects.append(_reject(c, "low_score", why))
     return kept
 
 
@@ -280,15 +402,32 @@ def _drop_near_duplicates(cands: list[_Candidate], threshold: Optional[float],
 def _drop_invalid(cands: list[_Candidate], comment_type: str, rejects: list[dict]) -> list[_Candidate]:
     kept = []
     for c in cands:
-        parsed = parse_answers_detailed(c.pair.solution, comment_type)
+        lines = clean_answer_lines(c.pair.solution, comment_type)
+        parsed = parse_answers_detailed(lines.text, comment_type)
+        errors = {str(n): e for n, e in sorted({**parsed.errors, **lines.conflicts}.items())}
         if not c.text:
             rejects.append(_reject(c, "invalid_answers", "empty comment", errors={}))
-        elif not parsed.complete:
-            errors = {str(n): e for n, e in sorted(parsed.errors.items())}
+        elif errors:
             why = "invalid answers: " + "; ".join(f"{n}: {e}" for n, e in errors.items())
             rejects.append(_reject(c, "invalid_answers", why, errors=errors))
         else:
-            c.values = parsed.values
+            c.values, c.removed = parsed.values, lines.removed
+            kept.append(c)
+    return kept
+
+
+def _drop_too_long(cands: list[_Candidate], comment_type: str, cfg: Config, counter: LengthCounter,
+                   rejects: list[dict]) -> list[_Candidate]:
+    for c in cands:
+        c.record, c.scrubbed = _record(c, comment_type, cfg)
+    lengths = counter.count([c.record["Prompt"] + "\n" + c.record["Completion"] for c in cands]) if cands else []
+    kept = []
+    for c, n in zip(cands, lengths):
+        if n > cfg.MAX_LENGTH:
+            how = "" if counter.exact else " (estimated; the student's tokenizer is not on disk yet)"
+            rejects.append(_reject(c, "too_long", f"Prompt + Completion is {n} student tokens{how}, over MAX_LENGTH "
+                                   f"{cfg.MAX_LENGTH} (the comment has {len(c.text):,} characters)", tokens=n))
+        else:
             kept.append(c)
     return kept
 
@@ -314,6 +453,97 @@ def _record(c: _Candidate, comment_type: str, cfg: Config) -> tuple[dict, bool]:
 
 def _funnel_text(funnel: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in funnel.items())
+
+
+# ================================================================================ answer lines
+@dataclass
+class AnswerLines:
+    """The teacher's answer text with stray lines taken out, and the questions answered twice differently."""
+
+    text: str  # what the parser reads; the original text when nothing was taken out
+    removed: list[str]  # the lines taken out, in order
+    conflicts: dict[int, str]  # question number -> "conflicting: 3, then 4 on line 14"
+
+
+def clean_answer_lines(solution: str, comment_type: str) -> AnswerLines:
+    """Take out the lines the parser would misread, and find answers that contradict each other.
+
+    `utils.tasks.parse_answers_detailed` glues every line after the last answer onto it, so a
+    teacher's `12. ...` (a question the task does not have) or a second round of answers would end
+    up inside the summary. Taken out here, each with the lines that follow it up to the next answer:
+      * a numbered line beyond the task's last question;
+      * a repeat of an answer ("2. 3" when question 2 was answered before). Inside the summary a
+        repeat of a yes/no or score question must be short (at most 3 words) to count, so numbered
+        steps such as "2. Restart the 3 NameNodes" stay summary text.
+    A repeat whose value differs from the first answer is a conflict: the record is rejected,
+    since keeping the first answer would be a guess.
+    """
+    qs = {q.number: q for q in questions(comment_type)}
+    last = max(qs)
+    kept: list[str] = []
+    removed: list[str] = []
+    repeats: list[list] = []  # [number, value lines, line number]
+    answered: set[int] = set()
+    current: Optional[int] = None
+    skipping, active = False, None
+    for lineno, line in enumerate(solution.splitlines(), start=1):
+        m = _ANSWER_LINE.match(line)
+        n = int(m.group(1)) if m else None
+        if n is not None and n > last:
+            removed.append(line)
+            skipping, active = True, None
+        elif n in qs and n not in answered:
+            answered.add(n)
+            current, skipping, active = n, False, None
+            kept.append(line)
+        elif n in qs and _repeats_answer(qs[n], m.group(2), comment_type,
+                                         in_summary=current is not None and qs[current].kind == "TEXT"):
+            removed.append(line)
+            active = [n, [m.group(2)], lineno]
+            repeats.append(active)
+            skipping = True
+        elif skipping:
+            removed.append(line)
+            if active is not None:
+                active[1].append(line)
+        else:
+            kept.append(line)
+    if not removed:
+        return AnswerLines(solution, [], {})
+    text = "\n".join(kept)
+    first = parse_answers_detailed(text, comment_type).values
+    conflicts: dict[int, str] = {}
+    for n, value_lines, lineno in repeats:
+        again = _answer_alone(n, "\n".join(value_lines), comment_type)
+        if first.get(n) is None or n in conflicts or _same(first[n], again):
+            continue
+        conflicts[n] = f"conflicting: {_short(first[n])}, then {_short(again)} on line {lineno}"
+    return AnswerLines(text, removed, conflicts)
+
+
+def _repeats_answer(q, value: str, comment_type: str, in_summary: bool) -> bool:
+    """Whether `N. value`, for a question already answered, is a second answer rather than text."""
+    if q.kind == "TEXT":
+        return True
+    if _answer_alone(q.number, value, comment_type) is None:
+        return False
+    return not in_summary or len(value.split()) <= 3
+
+
+def _answer_alone(number: int, value: str, comment_type: str):
+    """The value read as the answer to question `number` on its own; None when it is not one."""
+    parsed = parse_answers_detailed(f"{number}. {value}", comment_type)
+    return None if number in parsed.errors else parsed.values[number]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and normalize(a) == normalize(b) or a == b
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    if not isinstance(value, str):
+        return str(value)
+    return repr(value if len(value) <= limit else value[: limit - 3] + "...")
 
 
 # ================================================================================ near-duplicates
@@ -547,23 +777,41 @@ def label_distribution(records: Sequence[dict], comment_type: str) -> dict[str, 
     return out
 
 
-def token_lengths(types: dict[str, TypeData], cfg: Config) -> dict:
-    """Prompt + Completion lengths in student tokens per type and split, or a note saying why not.
+def length_counter(cfg: Config) -> LengthCounter:
+    """How Step 1 measures a record: student tokens of Prompt + newline + Completion.
 
-    The chat template and system prompt add a few dozen tokens in Step 2; `over_max_length`
-    counts records already longer than MAX_LENGTH without them.
+    Exact with the student's tokenizer once Step 0 has put the student on disk; before that an
+    estimate of one token per BYTES_PER_TOKEN UTF-8 bytes (measured with SmolLM2's tokenizer on the
+    demo exports: 2.6 bytes per token for customer records, 3.0 for vendor records).
     """
     from utils.models import is_ready, model_dir
 
     folder = model_dir(cfg, "student")
-    if not is_ready(folder):
-        return {"skipped": f"the student model folder {folder} is not ready yet (run Step 0 first)"}
-    count = _token_counter(folder, cfg)
-    out: dict[str, Any] = {"tokenizer": folder.name, "counted": "Prompt + newline + Completion, no special tokens"}
+    if is_ready(folder):
+        return LengthCounter(_token_counter(folder, cfg), f"the student's tokenizer ({folder.name})", folder.name)
+    return LengthCounter(
+        lambda texts: [math.ceil(len(t.encode("utf-8")) / BYTES_PER_TOKEN) for t in texts],
+        f"an estimate, UTF-8 bytes / {BYTES_PER_TOKEN}: the student model folder {folder} is not ready yet "
+        "(run Step 0 first for exact counts)")
+
+
+def token_lengths(types: dict[str, TypeData], cfg: Config, counter: Optional[LengthCounter] = None) -> dict:
+    """Prompt + Completion lengths in student tokens per type and split, or a note saying why not.
+
+    The chat template and system prompt add a few dozen tokens in Step 2. `over_max_length`
+    counts records already longer than MAX_LENGTH without them: 0, since the funnel drops those.
+    """
+    counter = counter or length_counter(cfg)
+    if not counter.exact:
+        from utils.models import model_dir
+
+        return {"skipped": f"the student model folder {model_dir(cfg, 'student')} is not ready yet (run Step 0 first)"}
+    out: dict[str, Any] = {"tokenizer": counter.tokenizer,
+                           "counted": "Prompt + newline + Completion, no special tokens"}
     for ctype, data in types.items():
         out[ctype] = {}
         for split, records in (("train", data.train), ("eval", data.eval)):
-            lengths = sorted(count([r["Prompt"] + "\n" + r["Completion"] for r in records]))
+            lengths = sorted(counter.count([r["Prompt"] + "\n" + r["Completion"] for r in records]))
             out[ctype][split] = _length_stats(lengths, cfg.MAX_LENGTH)
     return out
 
@@ -594,23 +842,32 @@ def _length_stats(lengths: list[int], max_length: int) -> dict:
             "max": lengths[-1], "over_max_length": sum(x > max_length for x in lengths)}
 
 
-def build_data_card(types: dict[str, TypeData], cfg: Config, paths: dict[str, Path]) -> dict:
-    """What went in, what came out and why: the JSON saved as `Data/data_card.json`."""
+def build_data_card(types: dict[str, TypeData], cfg: Config, paths: dict[str, Path],
+                    counter: Optional[LengthCounter] = None) -> dict:
+    """What went in, what came out and why: the JSON saved as `Data/data_card.json`.
+
+    Per file: the SDS shape detected, the keys the pairs were read from, what was read in an
+    unusual way (`notes`), the funnel, and the answer lines taken out of each kept record.
+    """
+    counter = counter or length_counter(cfg)
     return {
         "step": "1_Data_Preparation",
         "seed": cfg.SEED,
         "id_scheme": ID_SCHEME,
         "files": {
-            t: {"input": str(d.source), "sha256": d.sha256, "format": d.format, "topics": d.topics,
-                "funnel": d.funnel,
+            t: {"input": str(d.source), "sha256": d.sha256, "format": d.format, "shape": d.shape,
+                "container": d.container, "keys": d.keys, "topics": d.topics, "notes": d.notes,
+                "funnel": d.funnel, "answers_cleaned": d.cleaned,
                 "outputs": {k.split("_", 1)[1]: str(p) for k, p in paths.items() if k.startswith(f"{t}_")}}
             for t, d in types.items()
         },
+        "length_check": {"max_length": cfg.MAX_LENGTH, "counted": "Prompt + newline + Completion",
+                         "counted_by": counter.counted_by},
         "merged_train": {"path": str(paths["merged_train"]), "records": sum(len(d.train) for d in types.values())},
         "split": {t: {"train": len(d.train), "eval": len(d.eval), "available": len(d.kept)} for t, d in types.items()},
         "labels": {t: {"train": label_distribution(d.train, t), "eval": label_distribution(d.eval, t)}
                    for t, d in types.items()},
-        "token_lengths": token_lengths(types, cfg),
+        "token_lengths": token_lengths(types, cfg, counter),
         "config": cfg.to_dict(),
         "versions": library_versions(),
     }
@@ -667,26 +924,38 @@ def plot_label_distribution(result: DataResult, columns: int = 6):
 
 
 def rejects_frame(result: DataResult):
-    """Dropped pairs counted by file, stage and cause (for invalid answers, the kinds of error)."""
+    """Rejects counted by file, stage and cause (for invalid answers, the kinds of error)."""
     import pandas as pd
 
     rows = Counter()
     for data in result.types.values():
         for rej in data.rejects:
-            rows[(data.source.name, rej["stage"], _cause(rej))] += 1
+            rows[(data.source.name, rej["stage"], reject_cause(rej))] += 1
     frame = pd.DataFrame([(*k, v) for k, v in rows.items()], columns=["file", "stage", "cause", "count"])
-    order = {s: i for i, s in enumerate(DROP_STAGES)}
+    order = {s: i for i, s in enumerate(REJECT_STAGES)}
     return frame.sort_values(["file", "stage", "count"], key=lambda c: c.map(order) if c.name == "stage" else c,
                              ascending=[True, True, False], ignore_index=True)
 
 
-def _cause(rej: dict) -> str:
-    stage = rej["stage"]
+def reject_cause(rej: dict) -> str:
+    """A reject's reason without its particulars, to count like with like."""
+    stage, reason = rej["stage"], rej["reason"]
+    if stage == "failed_pairs":
+        return "failed in SDS"
+    if stage == "unreadable":
+        return re.split(r" \(|; |: ", reason, maxsplit=1)[0]
     if stage == "low_score":
-        return "no score" if rej["reason"] == "no score" else "score not above threshold"
-    if stage in ("duplicate", "near_duplicate"):
+        for start, cause in _SCORE_CAUSES:
+            if re.match(start, reason):
+                return cause
+        return "score not above threshold"
+    if stage in ("duplicate", "near_duplicate", "too_long"):
         return stage.replace("_", " ")
     if not rej.get("errors"):
-        return rej["reason"]
+        return reason
     kinds = sorted({re.match(r"[a-z ]+", e).group(0).strip() for e in rej["errors"].values()})
     return "answers " + " + ".join(kinds)
+
+
+_SCORE_CAUSES = (("no score$", "no score"), (r"score .* is not a number$", "score not a number"),
+                 (r"score .* is outside", "score off the 0-5 scale"), ("score 0:", "evaluation failed (score 0)"))
