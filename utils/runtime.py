@@ -2,6 +2,11 @@
 
 Every step calls `prepare(cfg)` first, so the same Config gives the same device, dtype and random
 state whether it runs in a notebook, under the pipeline runner or under accelerate.
+
+It also owns the checks that only the machine or the model can answer (Config checks everything
+else when it is built): `check_machine(cfg, step)` at the start of Steps 2 and 3 (a CUDA GPU for
+DEVICE='cuda', LOAD_IN_4BIT, unsloth and vLLM), and `check_target_modules(model, cfg)` where Step 2
+loads the student (LORA_TARGET_MODULES against the modules the model has).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import os
 import random
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Optional
 
 from Config.Config import Config
 
@@ -76,3 +82,98 @@ def prepare(cfg: Config) -> Runtime:
     else:
         dtype = "bfloat16" if cpu_supports_bf16() else "float32"
     return Runtime(device=device, dtype_name=dtype)
+
+
+# ------------------------------------------------------------------------------ checks before a step
+class SetupCheckError(RuntimeError):
+    """A setting this machine or this model cannot honour, found before a step does any work."""
+
+
+STEP_NAMES = {"train": "Step 2 (training)", "inference": "Step 3 (inference)"}
+
+
+def machine_summary() -> str:
+    """What this machine offers a step, in words: its torch build, CUDA GPU and CPU cores."""
+    import torch
+
+    build = f"CUDA {torch.version.cuda} build" if torch.version.cuda else "CPU-only build"
+    gpu = "a CUDA GPU" if torch.cuda.is_available() else "no CUDA GPU"
+    return f"{gpu}, torch {torch.__version__} ({build}), {os.cpu_count()} CPU cores"
+
+
+def machine_problems(cfg: Config, step: str, runtime: Optional[Runtime] = None) -> list[str]:
+    """One sentence per setting of `step` ("train" or "inference") that this machine cannot run.
+
+    `runtime`, when the caller has one, says which device the run uses; else Config and torch do.
+    """
+    import torch
+
+    from utils.install import import_problem
+
+    if step not in STEP_NAMES:
+        raise ValueError(f"step must be one of {', '.join(STEP_NAMES)}, not {step!r}")
+    machine_gpu = torch.cuda.is_available()
+    on_gpu = runtime.on_gpu if runtime is not None else machine_gpu and cfg.DEVICE != "cpu"
+    why = (f"this machine has {machine_summary()}" if not machine_gpu
+           else "DEVICE='cpu' keeps this run on the CPU" if cfg.DEVICE == "cpu" else "this run is on the CPU")
+    problems = []
+    if cfg.DEVICE == "cuda" and not on_gpu:
+        problems.append(f"DEVICE='cuda' needs a CUDA GPU, but {why}; set DEVICE='auto' (the GPU when there "
+                        "is one) or 'cpu'")
+    # (the setting as written, the module it needs, the way out); each import is tried once per
+    # process in a fresh interpreter, as select_backend tries it (utils.install.import_problem)
+    needs = []
+    if step == "train" and cfg.LOAD_IN_4BIT:
+        needs.append(("LOAD_IN_4BIT=True", "bitsandbytes", "set LOAD_IN_4BIT=False"))
+    if step == "train" and cfg.TRAIN_BACKEND == "unsloth":
+        needs.append(("TRAIN_BACKEND='unsloth'", "unsloth", "set TRAIN_BACKEND='auto' or 'hf'"))
+    if step == "inference" and cfg.INFERENCE_BACKEND == "vllm":
+        needs.append(("INFERENCE_BACKEND='vllm'", "vllm", "set INFERENCE_BACKEND='auto' or 'hf'"))
+    for setting, module, fix in needs:
+        if not on_gpu:
+            problems.append(f"{setting} needs a CUDA GPU, but {why}; {fix}")
+        elif (missing := import_problem(module)) is not None:
+            problems.append(f"{setting} needs {module}, which does not import here ({missing}); install the "
+                            f"GPU stack (`make install-gpu`) or {fix}")
+    return problems
+
+
+def check_machine(cfg: Config, step: str, runtime: Optional[Runtime] = None) -> None:
+    """Stop before `step` does any work when this machine cannot run its settings, naming each one."""
+    problems = machine_problems(cfg, step, runtime)
+    if problems:
+        raise SetupCheckError(f"{STEP_NAMES[step]} cannot run these settings here:\n  - " + "\n  - ".join(problems))
+
+
+def target_module_names(cfg: Config) -> Optional[list[str]]:
+    """LORA_TARGET_MODULES as a list of names, or None for "all-linear"."""
+    if cfg.LORA_TARGET_MODULES.strip() == "all-linear":
+        return None
+    return [name.strip() for name in cfg.LORA_TARGET_MODULES.split(",") if name.strip()]
+
+
+def check_target_modules(model, cfg: Config) -> None:
+    """Stop unless every LORA_TARGET_MODULES name is a module that LoRA can adapt in `model`.
+
+    A name matches as peft matches a list: a module whose full name is it or ends with ".name".
+    The error lists the linear module names the model has, the usual targets.
+    """
+    import torch
+
+    wanted = target_module_names(cfg)
+    if wanted is None:
+        return
+    adaptable = (torch.nn.Linear, torch.nn.Embedding, torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
+    names = [name for name, module in model.named_modules()
+             if isinstance(module, adaptable) or type(module).__name__ == "Conv1D"]  # Conv1D: GPT-2's linear
+    missing = [w for w in wanted if not any(n == w or n.endswith("." + w) for n in names)]
+    if not missing:
+        return
+    linear = sorted({name.rsplit(".", 1)[-1] for name, module in model.named_modules()
+                     if isinstance(module, torch.nn.Linear)})
+    source = getattr(getattr(model, "config", None), "name_or_path", None) or cfg.STUDENT_MODEL
+    raise SetupCheckError(
+        f"LORA_TARGET_MODULES names {', '.join(map(repr, missing))}, which the student ({source}) does not "
+        f"have. Its linear modules are: {', '.join(linear) or 'none'}. Set LORA_TARGET_MODULES to a comma "
+        "list of those, or to 'all-linear'."
+    )
