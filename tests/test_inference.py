@@ -66,9 +66,10 @@ def _check_llm_verdicts(verdicts):
 def test_llm_judge_with_a_local_model_folder(tiny_folder, tmp_path):
     cfg = load_config("tiny", {"JUDGE": "llm", "JUDGE_MODEL": str(tiny_folder), "RESULTS_DIR": str(tmp_path),
                                "JUDGE_MAX_NEW_TOKENS": 6})
-    verdicts = evaluation.judge_all(cfg, _answers())
+    verdicts, calibration = evaluation.judge_all(cfg, _answers())
     _check_llm_verdicts(verdicts)
-    again = evaluation.judge_all(cfg, _answers())  # resumes from the progress file: same records
+    assert calibration is None  # these answer records have no majority baseline to calibrate on
+    again, _ = evaluation.judge_all(cfg, _answers())  # resumes from the verdict store: same records
     assert again == verdicts
 
 
@@ -78,7 +79,7 @@ def test_llm_judge_against_an_openai_compatible_server(tiny_folder, tiny_server,
     cfg = load_config("tiny", {"JUDGE": "llm", "JUDGE_ENDPOINT_URL": tiny_server,
                                "JUDGE_ENDPOINT_MODEL": str(tiny_folder), "RESULTS_DIR": str(tmp_path),
                                "JUDGE_MAX_NEW_TOKENS": 6})
-    verdicts = evaluation.judge_all(cfg, _answers())
+    verdicts, _ = evaluation.judge_all(cfg, _answers())
     _check_llm_verdicts(verdicts)
     asked = [v for v in verdicts if not v.get("identical")]
     assert asked and all(isinstance(v["raw_ab"], str) for v in asked), "replies came from the server"

@@ -115,6 +115,8 @@ def test_interrupted_run_resumes_and_merge_matches_adapter(workdir):
     card = result.card
     assert card["resumed_from"].endswith("checkpoint-2") and card["optimizer_steps"] == 4
     assert card["merge_max_logit_diff"] < 1e-3
+    # compared with the trained model in memory, on the dev answers: the merge reproduces it
+    assert card["merge_check"]["rows"] == 2 and card["merge_check"]["top1_agreement"] == 1.0
     merged = train.merged_dir(cfg)
     assert merged.name == "merged_AllComments_Clean_Train_r8_a16_d0.0"
     for name in ("config.json", "model.safetensors", "tokenizer.json", "chat_template.jinja",
@@ -124,6 +126,41 @@ def test_interrupted_run_resumes_and_merge_matches_adapter(workdir):
 
     again = train.train(cfg)  # complete for these data and settings: nothing is retrained
     assert again.skipped
+
+
+def test_gradient_checkpointing_reaches_the_trainer(workdir):
+    # transformers 5.23+ names it activation_checkpointing; 5.17 (the GPU stack) gradient_checkpointing
+    assert train.checkpointing_argument(True, {"gradient_checkpointing"}) == {"gradient_checkpointing": True}
+    assert train.checkpointing_argument(False, {"gradient_checkpointing", "activation_checkpointing"}) == {
+        "activation_checkpointing": False}
+    cfg = cfg_for(workdir, GRADIENT_CHECKPOINTING=True, MAX_STEPS=1)  # tiny and demo turn it off
+    runtime = prepare(cfg)
+    model, tok = train.load_student_with_lora(cfg, runtime, "hf")
+    trainer = train.build_trainer(cfg, model, tok, train.load_training_data(cfg, tok), runtime, workdir / "ckpt-gc")
+    (name, value), = train.checkpointing_argument(True).items()
+    assert getattr(trainer.args, name) is True
+    trainer.train()  # one step with checkpointed activations
+    assert trainer.state.global_step == 1
+    assert any(getattr(m, "gradient_checkpointing", False) is True for m in model.modules()), "the model checkpoints"
+
+
+def test_a_crash_after_the_merge_leaves_nothing_step3_would_take(workdir, monkeypatch):
+    cfg = cfg_for(workdir, TMP_DIR=str(workdir / "tmp-crash"), MAX_STEPS=2)
+
+    def dies(*args, **kwargs):
+        raise MemoryError("killed during the merge check")
+
+    monkeypatch.setattr(train, "compare_merged", dies)
+    with pytest.raises(MemoryError):
+        train.train(cfg)
+    merged = train.merged_dir(cfg)
+    partial = merged.with_name(merged.name + ".partial")
+    assert (partial / "model.safetensors").exists() and not (partial / models.MARKER).exists()
+    assert not merged.exists() and not models.is_ready(merged) and not models.is_ready(partial)
+    monkeypatch.undo()
+    result = train.train(cfg)  # the rerun resumes from the checkpoint and publishes a complete folder
+    assert models.is_ready(result.merged) and (result.merged / "training_card.json").exists()
+    assert not partial.exists()
 
 
 @pytest.mark.slow

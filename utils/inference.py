@@ -11,37 +11,118 @@ set aside rather than mixed in.
 
 The same engine serves a local LLM judge (`chat_generate_fn`): a list of chat conversations in,
 one reply string per conversation out.
+
+On vLLM the engine is given token ids, never text: vLLM tokenizes text prompts with
+`add_special_tokens=True`, which puts a second BOS before Llama 3.1's chat template, so the model
+would be scored on tokens it was never trained on. The ids come from the same tokenizer call as
+training's (`add_special_tokens=False`), and every reply's `prompt_token_ids` is checked against
+them. All pending prompts go to vLLM in calls of VLLM_BATCH_PROMPTS (continuous batching needs
+many in flight; transformers takes GEN_BATCH_SIZE). An engine is shut down explicitly, and the
+next one starts only once the GPU memory it needs is free again.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
-import importlib.util
 import time
+import warnings
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from Config.Config import Config
 from utils.chat import render_prompt
+from utils.install import import_problem
 from utils.io import append_jsonl, read_json, read_jsonl, write_json
 from utils.models import MARKER, load_model, load_tokenizer
-from utils.runtime import Runtime, prepare
+from utils.runtime import Runtime, check_machine, prepare
 from utils.tasks import parse_answers_detailed
 
 
+GPU_MEMORY_WAIT_S = 120  # how long a new vLLM engine waits for the previous one's memory
+
+
 def select_backend(cfg: Config, runtime: Runtime) -> str:
-    """vLLM on CUDA when installed (or asked for), else transformers."""
-    has_vllm = runtime.on_gpu and importlib.util.find_spec("vllm") is not None
-    if cfg.INFERENCE_BACKEND == "vllm" and not has_vllm:
-        raise RuntimeError("INFERENCE_BACKEND='vllm' needs a CUDA GPU and `pip install -r requirements-gpu.txt`.")
-    return "vllm" if has_vllm and cfg.INFERENCE_BACKEND != "hf" else "hf"
+    """vLLM on CUDA when it imports (or when asked for), else transformers.
+
+    The import is tried in a fresh interpreter (once per process), not assumed from an installed
+    package: a vLLM built for another torch must not crash Step 3 under INFERENCE_BACKEND=auto.
+    """
+    if cfg.INFERENCE_BACKEND == "hf":
+        return "hf"
+    problem = import_problem("vllm") if runtime.on_gpu else "there is no CUDA GPU"
+    if problem is None:
+        return "vllm"
+    if cfg.INFERENCE_BACKEND == "vllm":
+        raise RuntimeError(f"INFERENCE_BACKEND='vllm' cannot be used: {problem}. It needs a CUDA GPU and the "
+                           "GPU stack (`make install-gpu`); or set INFERENCE_BACKEND='auto' or 'hf'.")
+    if runtime.on_gpu and problem != "not installed":
+        warnings.warn(f"vLLM is installed but fails to import ({problem}); Step 3 generates with transformers "
+                      "instead (5-10x slower). Reinstall the GPU stack: `make install-gpu`.", RuntimeWarning,
+                      stacklevel=2)
+    return "hf"
+
+
+def gpu_memory() -> tuple[int, int]:
+    """(free, total) bytes on the current CUDA device, as the driver sees them (all processes)."""
+    import torch
+
+    return torch.cuda.mem_get_info()
+
+
+def wait_for_gpu_memory(share: float, timeout_s: float = GPU_MEMORY_WAIT_S, poll_s: float = 1.0,
+                        raise_on_timeout: bool = True) -> tuple[int, int]:
+    """Wait until `share` of the GPU is free (a closed vLLM engine's process takes seconds to exit).
+
+    Returns (free, total); on timeout raises a RuntimeError that says what to do, or returns.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        free, total = gpu_memory()
+        if free >= share * total or time.monotonic() >= deadline:
+            break
+        time.sleep(poll_s)
+    if free < share * total and raise_on_timeout:
+        raise RuntimeError(
+            f"Only {free / 2**30:.1f} of {total / 2**30:.1f} GiB of GPU memory is free after {timeout_s:.0f} s, "
+            f"and a vLLM engine needs VLLM_GPU_MEMORY_UTILIZATION={share} of it. Another process, or an engine "
+            "that was not closed (an exception held in a notebook), still holds the rest: `nvidia-smi` shows "
+            "which. Free it (restart the kernel), or lower VLLM_GPU_MEMORY_UTILIZATION.")
+    return free, total
+
+
+def shutdown_vllm(llm) -> str:
+    """Stop a vLLM engine's worker process now instead of whenever garbage collection gets to it.
+
+    vLLM 0.32 has no public `LLM.shutdown()`; its V1 engine client has `shutdown()`, which stops
+    and joins the EngineCore process. Newer releases' `LLM.shutdown()` is used when present.
+    Returns which call was made.
+    """
+    for path in (("shutdown",), ("llm_engine", "engine_core", "shutdown")):
+        target = llm
+        for name in path:
+            target = getattr(target, name, None)
+        if callable(target):
+            target()
+            return ".".join(path)
+    return "none (left to garbage collection)"
+
+
+def _destroy_vllm_process_groups() -> None:
+    """vLLM's own cleanup of the distributed state it may have set up in this process."""
+    try:
+        from vllm.distributed.parallel_state import destroy_distributed_environment, destroy_model_parallel
+    except ImportError:
+        return
+    destroy_model_parallel()
+    destroy_distributed_environment()
 
 
 class Engine:
     """One loaded model that turns rendered prompts into greedy completions, batch by batch."""
 
     def __init__(self, folder: Path, cfg: Config, max_new_tokens: int, runtime: Optional[Runtime] = None):
+        check_machine(cfg, "inference", runtime)
         self.folder, self.cfg, self.max_new_tokens = Path(folder), cfg, max_new_tokens
         self.runtime = runtime or prepare(cfg)
         self.backend = select_backend(cfg, self.runtime)
@@ -49,14 +130,26 @@ class Engine:
         if self.backend == "vllm":
             from vllm import LLM
 
+            share = cfg.VLLM_GPU_MEMORY_UTILIZATION
+            if not 0 < share < 1:
+                raise ValueError(f"VLLM_GPU_MEMORY_UTILIZATION must be between 0 and 1, not {share}.")
+            wait_for_gpu_memory(share)  # the previous engine's process may still be exiting
             self.llm = LLM(model=str(self.folder), dtype=self.runtime.dtype_name, seed=cfg.SEED,
-                           trust_remote_code=cfg.TRUST_REMOTE_CODE, gpu_memory_utilization=0.85,
-                           max_model_len=cfg.MAX_LENGTH + max_new_tokens)
+                           trust_remote_code=cfg.TRUST_REMOTE_CODE, gpu_memory_utilization=share,
+                           max_model_len=cfg.MAX_LENGTH + max_new_tokens, enforce_eager=cfg.VLLM_ENFORCE_EAGER)
         else:
             self.model = load_model(self.folder, cfg, self.runtime)
 
     def render(self, prompt: str) -> str:
         return render_prompt(self.tokenizer, prompt, self.cfg.system_prompt)
+
+    def prompt_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of rendered prompts exactly as training tokenizes them (no added BOS/EOS)."""
+        return [list(ids) for ids in self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
+
+    def chunk_size(self, batch_size: int) -> int:
+        """Prompts per `generate` call: `batch_size` with transformers, VLLM_BATCH_PROMPTS on vLLM."""
+        return self.cfg.VLLM_BATCH_PROMPTS if self.backend == "vllm" else batch_size
 
     def generate(self, texts: Sequence[str], on_text: Optional[Callable[[list[str]], None]] = None
                  ) -> list[tuple[str, int]]:
@@ -69,7 +162,14 @@ class Engine:
             from vllm import SamplingParams
 
             params = SamplingParams(temperature=0.0, max_tokens=self.max_new_tokens)
-            outs = self.llm.generate(list(texts), params, use_tqdm=False)
+            ids = self.prompt_ids(texts)
+            outs = self.llm.generate([{"prompt_token_ids": row} for row in ids], params, use_tqdm=False)
+            for sent, out in zip(ids, outs):
+                seen = getattr(out, "prompt_token_ids", None)
+                if seen is not None and list(seen) != sent:
+                    raise RuntimeError(f"vLLM ran the prompt on other tokens than it was given (first ids sent "
+                                       f"{sent[:5]}, run {list(seen)[:5]}): the answers would not be the "
+                                       "trained model's. Check the vLLM version against constraints-gpu.txt.")
             return [(o.outputs[0].text, len(o.outputs[0].token_ids)) for o in outs]
         import torch
 
@@ -81,10 +181,17 @@ class Engine:
         return decode_new_tokens(tok, out, batch["input_ids"].shape[1])
 
     def close(self) -> None:
-        """Free the model (and GPU memory) before the next one loads."""
-        for name in ("model", "llm"):
-            if hasattr(self, name):
-                delattr(self, name)
+        """Free the model (and GPU memory) before the next one loads.
+
+        A vLLM engine is shut down explicitly, then this waits (up to GPU_MEMORY_WAIT_S) until the
+        share the next engine needs is free, and prints what is free.
+        """
+        llm, how = self.__dict__.pop("llm", None), "already closed"
+        if llm is not None:
+            how = shutdown_vllm(llm)
+            del llm
+            _destroy_vllm_process_groups()
+        self.__dict__.pop("model", None)
         gc.collect()
         try:
             import torch
@@ -92,7 +199,11 @@ class Engine:
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
         except ImportError:
-            pass
+            return
+        if self.backend == "vllm" and torch.cuda.is_available():
+            free, total = wait_for_gpu_memory(self.cfg.VLLM_GPU_MEMORY_UTILIZATION, raise_on_timeout=False)
+            print(f"Closed the vLLM engine of {self.folder.name} ({how}): {free / 2**30:.1f} of "
+                  f"{total / 2**30:.1f} GiB of GPU memory free", flush=True)
 
 
 class PairEngine:
@@ -227,7 +338,7 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
     rendered = [(r["id"], engine.render(r["Prompt"])) for r in todo]
     # Longest first: similar lengths share a batch (little padding) and memory peaks early.
     rendered.sort(key=lambda item: -len(item[1]))
-    size = engine.cfg.GEN_BATCH_SIZE
+    size = engine.chunk_size(engine.cfg.GEN_BATCH_SIZE)
     bar = tqdm(total=len(records), initial=len(done), desc=f"{model_name} answers {comment_type}",
                unit="comment", disable=not progress)
     for start in range(0, len(rendered), size):
@@ -270,8 +381,9 @@ def chat_generate_fn(engine: Engine, batch_size: int) -> Callable[[list[list[dic
         texts = [engine.tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True)
                  for c in conversations]
         replies: list[str] = []
-        for start in tqdm(range(0, len(texts), batch_size), desc="judge", unit="batch", leave=False):
-            replies += [text for text, _ in engine.generate(texts[start:start + batch_size])]
+        size = engine.chunk_size(batch_size)
+        for start in tqdm(range(0, len(texts), size), desc="judge", unit="batch", leave=False):
+            replies += [text for text, _ in engine.generate(texts[start:start + size])]
         return replies
 
     return generate

@@ -10,6 +10,11 @@ A model source (Config `STUDENT_MODEL`, `JUDGE_MODEL`) is one of:
 
 Every folder this module writes is built beside its final place and renamed into it at the end,
 with a `kd_model.json` marker, so an interrupted setup never leaves a folder that looks ready.
+Step 2's merged students (`tmp/merged_*`) count as ready only with that marker, too.
+
+On a CPU, Step 0 checks a model that would not fit in memory (or one meant for the GPU, DEVICE=cuda)
+without loading its weights: config, tokenizer and chat template, with the parameter count from a
+meta-device build; the generation check then happens on the GPU in Steps 2 and 3.
 """
 
 from __future__ import annotations
@@ -80,11 +85,20 @@ def model_dir(cfg: Config, role: str = "student") -> Path:
     return cfg.models_dir / spec.replace("/", "--")
 
 
+# Folders Step 2 writes (utils.train.merged_dir): ready only with the marker it writes last.
+MARKED_PREFIXES = ("merged_",)
+
+
 def is_ready(folder: Path) -> bool:
-    """A folder is ready when our marker (written last) or, for user folders, config.json exists."""
-    return (folder / MARKER).exists() or (
-        (folder / "config.json").exists() and any(folder.glob("*.safetensors"))
-    )
+    """A folder is ready when our marker (written last) exists or, for a user's own folder,
+    config.json and weights do. Folders this project writes need the marker: a merged folder
+    without it is an interrupted Step 2 and must not be evaluated."""
+    folder = Path(folder)
+    if (folder / MARKER).exists():
+        return True
+    if folder.name.startswith(MARKED_PREFIXES) or folder.name.endswith(".partial"):
+        return False
+    return (folder / "config.json").exists() and any(folder.glob("*.safetensors"))
 
 
 def setup_model(cfg: Config, role: str = "student") -> Path:
@@ -318,10 +332,99 @@ def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
 
 
-def verify_model(folder: Path, cfg: Config, role: str, source: str) -> dict:
-    """Load, render a chat, greedily generate a few tokens; return one row of the setup table."""
+def available_memory_bytes() -> int:
+    """Memory this process can still take: MemAvailable, or less under a container's limit."""
+    available = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                available = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    if available is None:
+        available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            limit, usage = Path(limit_file).read_text().strip(), Path(usage_file).read_text().strip()
+        except OSError:
+            continue
+        if limit.isdigit() and int(limit) < 1 << 60:  # "max" or a huge number: no limit
+            available = min(available, int(limit) - int(usage))
+        break
+    return max(available, 0)
+
+
+CPU_VERIFY_MEMORY_SHARE = 0.4  # on a CPU, generate only when the model takes at most this share of free RAM
+
+
+def model_parameters(folder: Path, cfg: Config) -> int:
+    """The parameter count of a model folder, from a meta-device build (no weights are read)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    config = AutoConfig.from_pretrained(folder, trust_remote_code=cfg.TRUST_REMOTE_CODE)
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config, trust_remote_code=cfg.TRUST_REMOTE_CODE)
+    return sum(p.numel() for p in model.parameters())
+
+
+def cpu_generation_skip(folder: Path, cfg: Config) -> Optional[str]:
+    """Why Step 0 must not load and run this model here (None: it may). Only on machines without a
+    visible CUDA GPU: a model meant for the GPU (DEVICE=cuda), or one too large for the free RAM."""
     import torch
 
+    from utils.runtime import cpu_supports_bf16
+
+    if torch.cuda.is_available():
+        return None
+    if cfg.DEVICE == "cuda":
+        return "DEVICE='cuda' and this machine has no GPU: generation is checked on the GPU in Steps 2 and 3"
+    dtype_bytes = 2 if cfg.DTYPE in ("bfloat16", "float16") or (cfg.DTYPE == "auto" and cpu_supports_bf16()) else 4
+    need, free = model_parameters(folder, cfg) * dtype_bytes, available_memory_bytes()
+    if need > CPU_VERIFY_MEMORY_SHARE * free:
+        return (f"the model needs {need / 1e9:.1f} GB on this CPU, more than {CPU_VERIFY_MEMORY_SHARE:.0%} of the "
+                f"free {free / 1e9:.1f} GB: generation is checked on the GPU in Steps 2 and 3")
+    return None
+
+
+def verify_without_generating(folder: Path, cfg: Config, role: str, source: str, reason: str) -> dict:
+    """Step 0's row for a model checked without loading its weights: config, tokenizer, chat template."""
+    from transformers import AutoConfig
+
+    start = time.time()
+    tok = load_tokenizer(folder, cfg)
+    config = AutoConfig.from_pretrained(folder, trust_remote_code=cfg.TRUST_REMOTE_CODE)
+    messages = [{"role": "system", "content": cfg.system_prompt}, {"role": "user", "content": "ready?"}]
+    has_template = bool(getattr(tok, "chat_template", None))
+    if has_template:
+        tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)  # raises if broken
+    return {
+        "role": role,
+        "source": source,
+        "folder": str(folder),
+        "parameters_M": round(model_parameters(folder, cfg) / 1e6, 1),
+        "dtype": str(getattr(config, "dtype", None) or getattr(config, "torch_dtype", None)).replace("torch.", ""),
+        "size_on_disk_MB": round(folder_size(folder) / 1e6),
+        "chat_template": has_template,
+        "sample_reply": None,
+        "generation_check": f"skipped: {reason}",
+        "seconds": round(time.time() - start, 1),
+    }
+
+
+def verify_model(folder: Path, cfg: Config, role: str, source: str) -> dict:
+    """Load, render a chat, greedily generate a few tokens; return one row of the setup table.
+
+    Without a GPU, a model that is meant for one or too large for the RAM is checked without
+    generating (`verify_without_generating`); the row says so in `generation_check`.
+    """
+    import torch
+
+    reason = cpu_generation_skip(folder, cfg)
+    if reason:
+        return verify_without_generating(folder, cfg, role, source, reason)
     start = time.time()
     tok = load_tokenizer(folder, cfg)
     model = load_model(folder, cfg)
@@ -343,6 +446,7 @@ def verify_model(folder: Path, cfg: Config, role: str, source: str) -> dict:
         "size_on_disk_MB": round(folder_size(folder) / 1e6),
         "chat_template": has_template,
         "sample_reply": reply.strip()[:40],
+        "generation_check": "passed",
         "seconds": round(time.time() - start, 1),
     }
     del model

@@ -7,15 +7,24 @@
 Backends: unsloth when CUDA and unsloth are present (TRAIN_BACKEND=auto), else transformers + peft
 + trl; 4-bit QLoRA through bitsandbytes with LOAD_IN_4BIT. Checkpoints go to
 `tmp/checkpoints_<run>/` every SAVE_STEPS; running again resumes from the last one unless
-RESTART_TRAINING. The adapter is merged into the 16-bit base (never a 4-bit one) and written to
-`tmp/merged_<train file stem>_r<r>_a<alpha>_d<dropout>/`, built beside and renamed into place, with a
-`training_card.json` (config, data hashes, seed, versions, loss curves, wall time, tokens/s, memory).
+RESTART_TRAINING. The adapter is merged into the 16-bit base (never a 4-bit one) on the run's
+device and written to `tmp/merged_<train file stem>_r<r>_a<alpha>_d<dropout>/`: built in a `.partial`
+sibling that gets the `training_card.json` (config, data hashes, seed, versions, loss curves, wall
+time, tokens/s, memory, the merge check) and then the `kd_model.json` marker, and only then renamed
+into place, so a folder at the final path is always complete.
+
+The merge check compares the model that was trained (still in memory: base + adapter, or the 4-bit
+base + adapter with QLoRA) with the merged folder, loaded the way the backend loads models, on the
+same device, one extra model in memory. With QLoRA the difference is the gap between the trained
+NF4 model and the 16-bit model Step 3 evaluates; it is recorded, not hidden.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
+import inspect
 import json
 import math
 import random
@@ -23,6 +32,7 @@ import resource
 import shutil
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -30,8 +40,9 @@ from typing import Optional
 from Config.Config import Config, load_config, parse_set_args
 from utils.chat import IGNORE_INDEX, render_prompt, tokenize_example
 from utils.io import file_sha256, library_versions, read_json, write_json
-from utils.models import MARKER, load_tokenizer, model_dir
-from utils.runtime import Runtime, prepare
+from utils.install import import_problem
+from utils.models import MARKER, available_memory_bytes, folder_size, load_tokenizer, model_dir
+from utils.runtime import Runtime, check_machine, check_target_modules, prepare
 
 TRAIN_FILE = "AllComments_Clean_Train.json"
 LLAMA_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -122,15 +133,24 @@ def load_training_data(cfg: Config, tokenizer) -> TrainingData:
 
 # ------------------------------------------------------------------------------ model
 def select_backend(cfg: Config, runtime: Runtime) -> str:
-    """unsloth on CUDA when installed (or asked for), else transformers + peft + trl."""
-    import importlib.util
+    """unsloth on CUDA when it imports (or when asked for), else transformers + peft + trl.
 
-    has_unsloth = runtime.on_gpu and importlib.util.find_spec("unsloth") is not None
-    if cfg.TRAIN_BACKEND == "unsloth" and not has_unsloth:
-        raise RuntimeError("TRAIN_BACKEND='unsloth' needs a CUDA GPU and `pip install -r requirements-gpu.txt`.")
-    if cfg.TRAIN_BACKEND == "hf" or not has_unsloth:
+    "Imports" is tried, not assumed from an installed package: an unsloth broken by a torch it was
+    not built for must not crash Step 2 under TRAIN_BACKEND=auto (it falls back, with a warning).
+    """
+    if cfg.TRAIN_BACKEND == "hf":
         return "hf"
-    return "unsloth"
+    problem = import_problem("unsloth") if runtime.on_gpu else "there is no CUDA GPU"
+    if problem is None:
+        return "unsloth"
+    if cfg.TRAIN_BACKEND == "unsloth":
+        raise RuntimeError(f"TRAIN_BACKEND='unsloth' cannot be used: {problem}. It needs a CUDA GPU and "
+                           "the GPU stack (`make install-gpu`); or set TRAIN_BACKEND='auto' or 'hf'.")
+    if runtime.on_gpu and problem != "not installed":
+        warnings.warn(f"unsloth is installed but fails to import ({problem}); Step 2 trains with "
+                      "transformers + peft instead (slower). Reinstall the GPU stack: `make install-gpu`.",
+                      RuntimeWarning, stacklevel=2)
+    return "hf"
 
 
 def target_modules(cfg: Config, backend: str, model=None):
@@ -192,6 +212,7 @@ def load_student_with_lora(cfg: Config, runtime: Runtime, backend: str):
 
         kwargs["device_map"] = {"": PartialState().process_index}
     model = AutoModelForCausalLM.from_pretrained(folder, **kwargs)
+    check_target_modules(model, cfg)
     if cfg.LOAD_IN_4BIT:
         from peft import prepare_model_for_kbit_training
 
@@ -214,6 +235,18 @@ def trainable_parameters(model) -> dict:
 
 
 # ------------------------------------------------------------------------------ training
+def checkpointing_argument(enabled: bool, accepted: Optional[set[str]] = None) -> dict:
+    """The TrainingArguments keyword for gradient (activation) checkpointing, as this transformers
+    spells it: 5.23 renamed `gradient_checkpointing` to `activation_checkpointing` (the old name
+    stays a deprecated alias until v6); 5.17, the GPU stack's, knows only the old name."""
+    if accepted is None:
+        from transformers import TrainingArguments
+
+        accepted = set(inspect.signature(TrainingArguments).parameters)
+    name = "activation_checkpointing" if "activation_checkpointing" in accepted else "gradient_checkpointing"
+    return {name: enabled}
+
+
 def _tokens_callback(start_tokens: int):
     from transformers import TrainerCallback
 
@@ -288,7 +321,7 @@ def build_trainer(cfg: Config, model, tokenizer, data: TrainingData, runtime: Ru
         per_device_train_batch_size=cfg.BATCH_SIZE,
         per_device_eval_batch_size=max(cfg.BATCH_SIZE, 4),
         gradient_accumulation_steps=cfg.GRAD_ACCUM,
-        activation_checkpointing=cfg.GRADIENT_CHECKPOINTING,
+        **checkpointing_argument(cfg.GRADIENT_CHECKPOINTING),
         eval_strategy="steps",
         eval_steps=cfg.EVAL_STEPS,
         prediction_loss_only=True,  # dev loss only: never gather full-vocabulary logits
@@ -354,6 +387,7 @@ def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> Tra
 
     The notebook builds the trainer itself to show its parts; `python -m utils.train` does not.
     """
+    check_machine(cfg, "train")
     from accelerate import PartialState
 
     state = PartialState()
@@ -400,13 +434,15 @@ def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> Tra
         trainer.model.save_pretrained(adapter)
         trainer.processing_class.save_pretrained(adapter)
         write_json(adapter / "run_fingerprint.json", {"fingerprint": fp})  # pairs it with its merged folder
-        merged = merge_adapter(cfg, adapter, runtime)
-        max_diff = compare_merged(cfg, adapter, merged, data)
+        release_optimizer(trainer)  # training is over: its optimizer state only takes memory now
+        backend = select_backend(cfg, runtime)
+        partial = merge_adapter(cfg, adapter, runtime)
+        check = compare_merged(cfg, trainer.model, partial, data, runtime, backend)
         tokens_seen = trainer.state.num_input_tokens_seen or 0
         card = {
             "run": run_name(cfg),
             "fingerprint": fp,
-            "backend": select_backend(cfg, runtime),
+            "backend": backend,
             "device": runtime.device,
             "dtype": runtime.dtype_name,
             "processes": state.num_processes,
@@ -427,13 +463,15 @@ def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> Tra
             "tokens_seen": tokens_seen,
             "tokens_per_second": round(tokens_seen / wall, 1) if wall else None,
             "peak_memory_mb": peak_memory_mb(runtime),
-            "merge_max_logit_diff": _round(max_diff, 6),
+            "merge_max_logit_diff": check.get("max_abs_logit_diff"),
+            "merge_check": check,
             "log_history": history,
             "config": cfg.to_dict(),
             "versions": library_versions(),
         }
-        write_json(merged / "training_card.json", card)
-        write_json(merged / MARKER, {"source": "merged", "run": run_name(cfg), "fingerprint": fp})
+        write_json(partial / "training_card.json", card)
+        write_json(partial / MARKER, {"source": "merged", "run": run_name(cfg), "fingerprint": fp})  # last
+        merged = publish(partial, merged_dir(cfg))
         result = TrainResult(merged, card, history)
     state.wait_for_everyone()
     return result
@@ -452,49 +490,168 @@ def peak_memory_mb(runtime: Runtime) -> float:
 
 
 # ------------------------------------------------------------------------------ merging
+def release_optimizer(trainer) -> None:
+    """Drop the finished run's optimizer state (AdamW: twice the adapter in fp32) before merging;
+    `trainer.train()` builds a new one if it is called again."""
+    trainer.optimizer = trainer.lr_scheduler = None
+    gc.collect()
+    _empty_cuda_cache()
+
+
 def merge_adapter(cfg: Config, adapter: Path, runtime: Runtime) -> Path:
-    """Merge the adapter into the 16-bit base and save a complete model folder atomically."""
+    """Merge the adapter into the 16-bit base on the run's device; return the `.partial` folder.
+
+    The folder holds weights, tokenizer and generation config, but no marker: `publish` moves it
+    into place only after the card and the marker are written, so Step 3 never sees half a run.
+    """
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, GenerationConfig
 
     base_folder = model_dir(cfg, "student")
     # Never merge into a 4-bit base: the result would carry quantization error into every weight.
-    base = AutoModelForCausalLM.from_pretrained(base_folder, dtype=runtime.dtype,
-                                                trust_remote_code=cfg.TRUST_REMOTE_CODE)
+    kwargs = {"dtype": runtime.dtype, "trust_remote_code": cfg.TRUST_REMOTE_CODE}
+    if runtime.on_gpu:
+        kwargs["device_map"] = {"": 0}  # on the GPU: seconds, and no 16 GB copy in the job's host RAM
+    base = AutoModelForCausalLM.from_pretrained(base_folder, **kwargs)
     merged_model = PeftModel.from_pretrained(base, adapter).merge_and_unload()
     out = merged_dir(cfg)
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     merged_model.save_pretrained(tmp)
+    del merged_model, base
+    gc.collect()
+    _empty_cuda_cache()
     tokenizer = load_tokenizer(base_folder, cfg)
     tokenizer.save_pretrained(tmp)
     try:
         GenerationConfig.from_pretrained(base_folder).save_pretrained(tmp)
     except OSError:
         pass
-    shutil.rmtree(out, ignore_errors=True)  # the old folder goes only once the new one is whole
-    tmp.rename(out)
+    return tmp
+
+
+def publish(partial: Path, final: Path) -> Path:
+    """Move a complete `.partial` folder (marker written last) into place; the old one goes only
+    now, so an interruption leaves either the old complete folder, nothing, or the partial one."""
+    if not (partial / MARKER).exists():
+        raise RuntimeError(f"{partial} has no {MARKER}: it is not complete and is not published.")
+    shutil.rmtree(final, ignore_errors=True)
+    partial.rename(final)
+    return final
+
+
+MERGE_CHECK_ROWS = 3  # dev examples compared; each costs one forward pass of each model
+CPU_CHECK_MEMORY_SHARE = 0.3  # on a CPU, compare only when the merged model fits in this share of free RAM
+
+
+def compare_merged(cfg: Config, trained_model, merged: Path, data: TrainingData, runtime: Runtime,
+                   backend: str = "hf", n: int = MERGE_CHECK_ROWS) -> dict:
+    """How closely the merged folder reproduces the model that was trained, on `n` dev examples.
+
+    Both run on the run's device in its dtype, one after the other: the trained model (already in
+    memory) first, then the merged folder, loaded the way the backend loads models (unsloth's loader
+    under unsloth, whose patched Llama code is then in force). Compared on the answer positions, the
+    ones that carry loss: the largest and mean absolute logit difference, how often the top token
+    agrees, and the answer loss of each. In bf16 a merge alone moves logits by ~1e-2..1e-1; with
+    QLoRA the trained model has an NF4 base, so the numbers measure the quantization gap too.
+    Returns {"skipped": reason} when the merged model would not fit beside the trained one.
+    """
+    import torch
+
+    rows = [data.dev[i] for i in range(min(n, len(data.dev)))]
+    size = folder_size(merged)
+    device = "cuda" if runtime.on_gpu else "cpu"
+    if runtime.on_gpu:
+        free, _ = torch.cuda.mem_get_info()
+        if size > 0.9 * free:
+            return {"skipped": f"the merged model ({size / 1e9:.1f} GB) does not fit in the GPU's free "
+                               f"{free / 1e9:.1f} GB beside the trained one"}
+    elif size > CPU_CHECK_MEMORY_SHARE * available_memory_bytes():
+        return {"skipped": f"on a CPU the merged model ({size / 1e9:.1f} GB) exceeds {CPU_CHECK_MEMORY_SHARE:.0%} "
+                           f"of the free RAM ({available_memory_bytes() / 1e9:.1f} GB); it is checked on a GPU only"}
+    reference = _answer_logits(trained_model, rows, runtime)
+    merged_model = _load_for_check(cfg, merged, runtime, backend)
+    try:
+        candidate = _answer_logits(merged_model, rows, runtime)
+    finally:
+        del merged_model
+        gc.collect()
+        _empty_cuda_cache()
+    if any(ref.numel() == 0 for ref, _ in reference) or any(c.numel() == 0 for c, _ in candidate):
+        return {"skipped": f"the {backend} model returned no logits"}
+    worst, total, count, agree = 0.0, 0.0, 0, 0
+    losses = {"trained": [], "merged": []}
+    for (ref, labels), (new, _) in zip(reference, candidate):
+        diff = (ref - new).abs()
+        worst, total, count = max(worst, diff.max().item()), total + diff.sum().item(), count + diff.numel()
+        agree += int((ref.argmax(-1) == new.argmax(-1)).sum())
+        losses["trained"].append(torch.nn.functional.cross_entropy(ref, labels).item())
+        losses["merged"].append(torch.nn.functional.cross_entropy(new, labels).item())
+    positions = sum(len(labels) for _, labels in reference)
+    quantized = bool(getattr(trained_model, "is_loaded_in_4bit", False) or cfg.LOAD_IN_4BIT)
+    return {
+        "rows": len(rows),
+        "answer_positions": positions,
+        "device": device,
+        "dtype": runtime.dtype_name,
+        "reference": "trained model: 4-bit (NF4) base + adapter" if quantized else "trained model: base + adapter",
+        "max_abs_logit_diff": _round(worst, 6),
+        "mean_abs_logit_diff": _round(total / count, 6),
+        "top1_agreement": _round(agree / positions, 4),
+        "answer_loss_trained": _round(sum(losses["trained"]) / len(rows)),
+        "answer_loss_merged": _round(sum(losses["merged"]) / len(rows)),
+    }
+
+
+def _load_for_check(cfg: Config, folder: Path, runtime: Runtime, backend: str):
+    """The merged folder as the backend loads models, on the run's device, in eval mode."""
+    if backend == "unsloth":
+        from unsloth import FastLanguageModel
+
+        model, _ = FastLanguageModel.from_pretrained(model_name=str(folder), max_seq_length=cfg.MAX_LENGTH,
+                                                     dtype=runtime.dtype, load_in_4bit=False)
+        return model.eval()
+    from transformers import AutoModelForCausalLM
+
+    kwargs = {"dtype": runtime.dtype, "trust_remote_code": cfg.TRUST_REMOTE_CODE}
+    if runtime.on_gpu:
+        kwargs["device_map"] = {"": 0}
+    return AutoModelForCausalLM.from_pretrained(folder, **kwargs).eval()
+
+
+def _answer_logits(model, rows: list[dict], runtime: Runtime) -> list[tuple]:
+    """Per row: (float32 logits that predict the answer tokens, those tokens), on the CPU."""
+    import contextlib
+
+    import torch
+
+    device = "cuda" if runtime.on_gpu else "cpu"
+    autocast = (torch.autocast("cuda", dtype=runtime.dtype) if runtime.on_gpu and runtime.dtype != torch.float32
+                else contextlib.nullcontext())  # as in training: bf16 autocast on GPUs only
+    was_training = model.training
+    model.eval()
+    out = []
+    try:
+        with torch.inference_mode(), autocast:
+            for row in rows:
+                ids = torch.tensor([row["input_ids"]], device=device)
+                labels = torch.tensor(row["labels"])
+                logits = model(input_ids=ids).logits[0]
+                if logits.numel() == 0:
+                    out.append((logits.cpu(), labels))
+                    continue
+                at = (labels[1:] != IGNORE_INDEX).nonzero().flatten()  # position t predicts token t + 1
+                out.append((logits[at.to(logits.device)].float().cpu(), labels[1:][at]))
+    finally:
+        model.train(was_training)
     return out
 
 
-def compare_merged(cfg: Config, adapter: Path, merged: Path, data: TrainingData, n: int = 3) -> float:
-    """Largest absolute logit difference between base + adapter and the merged model."""
+def _empty_cuda_cache() -> None:
     import torch
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM
 
-    dtype = torch.float32  # compare in full precision so only the merge itself shows
-    base = AutoModelForCausalLM.from_pretrained(model_dir(cfg, "student"), dtype=dtype)
-    with_adapter = PeftModel.from_pretrained(base, adapter).eval()
-    merged_model = AutoModelForCausalLM.from_pretrained(merged, dtype=dtype).eval()
-    worst = 0.0
-    with torch.inference_mode():
-        for row in data.dev.select(range(min(n, len(data.dev)))):
-            ids = torch.tensor([row["input_ids"]])
-            a = with_adapter(input_ids=ids).logits
-            b = merged_model(input_ids=ids).logits
-            worst = max(worst, (a - b).abs().max().item())
-    return worst
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 # ------------------------------------------------------------------------------ plots
