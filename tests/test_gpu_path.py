@@ -10,7 +10,7 @@ import types
 import pytest
 
 from Config.Config import load_config
-from utils import inference, models, train
+from utils import inference, install, models, train
 from utils.chat import render_prompt, tokenize_example
 from utils.io import write_json
 from utils.runtime import Runtime, prepare
@@ -136,12 +136,12 @@ def test_amp_runs_on_cuda_or_stops():
 @pytest.mark.parametrize("module, key", [(train, "TRAIN_BACKEND"), (inference, "INFERENCE_BACKEND")])
 def test_a_tool_that_fails_to_import_falls_back_with_a_warning(module, key, monkeypatch):
     fast = "unsloth" if module is train else "vllm"
-    monkeypatch.setattr(module, "import_problem", lambda name: "ImportError: undefined symbol: _ZN3c10 (another torch)")
+    monkeypatch.setattr(install, "import_problem", lambda name: "ImportError: undefined symbol: _ZN3c10 (another torch)")
     with pytest.warns(RuntimeWarning, match="fails to import"):
         assert module.select_backend(load_config("tiny", {key: "auto"}), GPU) == "hf"
     with pytest.raises(RuntimeError, match="undefined symbol"):
         module.select_backend(load_config("tiny", {key: fast}), GPU)
-    monkeypatch.setattr(module, "import_problem", lambda name: None)
+    monkeypatch.setattr(install, "import_problem", lambda name: None)
     assert module.select_backend(load_config("tiny", {key: "auto"}), GPU) == fast
     cpu = Runtime(device="cpu", dtype_name="float32")
     assert module.select_backend(load_config("tiny", {key: "auto"}), cpu) == "hf"

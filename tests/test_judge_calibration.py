@@ -3,7 +3,6 @@
 import json
 import re
 
-import pytest
 
 from Config.Config import load_config
 from utils import evaluation, report

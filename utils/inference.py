@@ -26,16 +26,14 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
-import warnings
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from Config.Config import Config
 from utils.chat import render_prompt
-from utils.install import import_problem
 from utils.io import append_jsonl, read_json, read_jsonl, write_json
 from utils.models import MARKER, load_model, load_tokenizer
-from utils.runtime import Runtime, check_machine, prepare
+from utils.runtime import Runtime, check_machine, gpu_backend, prepare
 from utils.tasks import parse_answers_detailed
 
 
@@ -43,24 +41,10 @@ GPU_MEMORY_WAIT_S = 120  # how long a new vLLM engine waits for the previous one
 
 
 def select_backend(cfg: Config, runtime: Runtime) -> str:
-    """vLLM on CUDA when it imports (or when asked for), else transformers.
-
-    The import is tried in a fresh interpreter (once per process), not assumed from an installed
-    package: a vLLM built for another torch must not crash Step 3 under INFERENCE_BACKEND=auto.
-    """
-    if cfg.INFERENCE_BACKEND == "hf":
-        return "hf"
-    problem = import_problem("vllm") if runtime.on_gpu else "there is no CUDA GPU"
-    if problem is None:
-        return "vllm"
-    if cfg.INFERENCE_BACKEND == "vllm":
-        raise RuntimeError(f"INFERENCE_BACKEND='vllm' cannot be used: {problem}. It needs a CUDA GPU and the "
-                           "GPU stack (`make install-gpu`); or set INFERENCE_BACKEND='auto' or 'hf'.")
-    if runtime.on_gpu and problem != "not installed":
-        warnings.warn(f"vLLM is installed but fails to import ({problem}); Step 3 generates with transformers "
-                      "instead (5-10x slower). Reinstall the GPU stack: `make install-gpu`.", RuntimeWarning,
-                      stacklevel=2)
-    return "hf"
+    """vLLM on CUDA when it imports (or when asked for), else transformers (`runtime.gpu_backend`)."""
+    use = gpu_backend("INFERENCE_BACKEND", cfg.INFERENCE_BACKEND, "vllm", runtime,
+                      "Step 3 generates with transformers instead (5-10x slower)")
+    return "vllm" if use else "hf"
 
 
 def gpu_memory() -> tuple[int, int]:

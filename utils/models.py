@@ -163,7 +163,7 @@ def load_smollm2_tokenizer(source: Path):
 def convert_embedded(dest: Path) -> Path:
     """Dequantize the embedded GGUF into a plain bf16 safetensors folder (~20 s, 270 MB)."""
     import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, GenerationConfig
+    from transformers import AutoConfig, AutoModelForCausalLM
 
     gguf = embedded_gguf_path()
     start = time.time()

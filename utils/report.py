@@ -53,6 +53,8 @@ RESERVED_KEYS = ("profile", "created", "check", "summary", "by_type", "by_questi
                  "judge_calibration", "judge", "generations", "files", "previous", "config", "versions")
 
 _TYPE_COLORS = {"vendor": "tab:blue", "customer": "tab:orange"}
+_ANSWERER_COLORS = {"base": "silver", "finetuned": "tab:green", "majority": "tab:purple"}
+_ANSWERER_LABELS = {"base": "base", "finetuned": "fine-tuned", "majority": "majority baseline (no model)"}
 _OUTCOME_COLORS = {"wins": "tab:green", "ties": "lightgray", "losses": "tab:red", "unparsed": "dimgray"}
 
 
@@ -397,9 +399,11 @@ def _question_label(comment_type: Optional[str], number: int) -> str:
 
 
 # ================================================================================ plots
-def _layout(metrics: Mapping[str, Any]) -> tuple[list[dict], np.ndarray, list[str]]:
-    """Questions in metrics order, their y positions (a gap between types) and labels."""
-    rows = list(metrics["by_question"])
+def _layout(metrics: Mapping[str, Any], kinds: Optional[Sequence[str]] = None
+            ) -> tuple[list[dict], np.ndarray, list[str]]:
+    """Questions in metrics order (only those of `kinds`, when given), their y positions (a gap
+    between types) and labels."""
+    rows = [q for q in metrics["by_question"] if kinds is None or q["kind"] in kinds]
     ys, y, last = [], 0.0, None
     for q in rows:
         if last is not None and q["type"] != last:
@@ -407,7 +411,7 @@ def _layout(metrics: Mapping[str, Any]) -> tuple[list[dict], np.ndarray, list[st
         ys.append(y)
         y += 1.0
         last = q["type"]
-    labels = [f"{q['type']} Q{q['question']} {q['key']}" for q in rows]
+    labels = [question_label(q) for q in rows]
     return rows, np.array(ys), labels
 
 
@@ -464,8 +468,16 @@ def plot_win_rates(metrics: Mapping[str, Any]) -> Figure:
     return fig
 
 
-_ANSWERER_COLORS = {"base": "silver", "finetuned": "tab:green", "majority": "tab:purple"}
-_ANSWERER_LABELS = {"base": "base", "finetuned": "fine-tuned", "majority": "majority baseline (no model)"}
+def _answerer_bars(ax: Any, rows: list[dict], ys: np.ndarray, stat: str) -> list[str]:
+    """One bar per answerer present (base, fine-tuned, majority) for each question row: its
+    `teacher_agreement.<answerer>.<stat>`; returns the answerers drawn."""
+    present = [m for m in ANSWERERS if m in (rows[0].get("teacher_agreement") or {})]
+    height = 0.8 / max(len(present), 1)
+    for k, m in enumerate(present):
+        values = [_rate(((q.get("teacher_agreement") or {}).get(m) or {}).get(stat)) for q in rows]
+        ax.barh(ys - 0.4 + height * (k + 0.5), np.nan_to_num(values), height=height,
+                color=_ANSWERER_COLORS[m], label=_ANSWERER_LABELS[m])
+    return present
 
 
 def plot_teacher_agreement(metrics: Mapping[str, Any]) -> Figure:
@@ -482,12 +494,7 @@ def plot_teacher_agreement(metrics: Mapping[str, Any]) -> Figure:
     if not rows:
         _empty(ax, title)
         return fig
-    present = [m for m in ANSWERERS if m in (rows[0].get("teacher_agreement") or {})]
-    height = 0.8 / max(len(present), 1)
-    for k, model in enumerate(present):
-        values = [_rate((q.get("teacher_agreement") or {}).get(model, {}).get("agreement")) for q in rows]
-        ax.barh(ys - 0.4 + height * (k + 0.5), np.nan_to_num(values), height=height,
-                color=_ANSWERER_COLORS[model], label=_ANSWERER_LABELS[model])
+    _answerer_bars(ax, rows, ys, "agreement")
     for y, q in zip(ys, rows):
         n = (q.get("teacher_agreement") or {}).get("finetuned", {}).get("n", 0)
         ax.text(1.01, y, f"n={n}", transform=ax.get_yaxis_transform(), va="center", fontsize="small")
@@ -507,13 +514,7 @@ def plot_kappa(metrics: Mapping[str, Any]) -> Figure:
     quadratic-weighted for scores) for base, fine-tuned and the majority baseline. A constant
     answerer sits at 0 however often its value is right; an unanswered question counts against.
     Works on metrics.json and on its `gold` block."""
-    rows = [q for q in metrics["by_question"] if q["kind"] in ("BOOL", "SCORE")]
-    ys, y, last = [], 0.0, None
-    for q in rows:
-        y += 0.8 if last is not None and q["type"] != last else 0.0
-        ys.append(y)
-        y, last = y + 1.0, q["type"]
-    ys = np.array(ys)
+    rows, ys, labels = _layout(metrics, kinds=("BOOL", "SCORE"))
     fig, ax = _figure(len(rows))
     means = (metrics["summary"].get("mean_kappa") or {})
     title = ("Kappa against the teacher per question (BOOL: Cohen, SCORE: quadratic-weighted)\n"
@@ -522,12 +523,7 @@ def plot_kappa(metrics: Mapping[str, Any]) -> Figure:
     if not rows:
         _empty(ax, title)
         return fig
-    present = [m for m in ANSWERERS if m in (rows[0].get("teacher_agreement") or {})]
-    height = 0.8 / max(len(present), 1)
-    for k, m in enumerate(present):
-        values = [_rate((q["teacher_agreement"].get(m) or {}).get("kappa")) for q in rows]
-        ax.barh(ys - 0.4 + height * (k + 0.5), np.nan_to_num(values), height=height,
-                color=_ANSWERER_COLORS[m], label=_ANSWERER_LABELS[m])
+    present = _answerer_bars(ax, rows, ys, "kappa")
     for yy, q in zip(ys, rows):
         flags = [m for m in present if (q["teacher_agreement"].get(m) or {}).get("constant") and m != "majority"]
         note = f"n={(q['teacher_agreement'].get('finetuned') or {}).get('n', 0)}"
@@ -535,7 +531,7 @@ def plot_kappa(metrics: Mapping[str, Any]) -> Figure:
         note += "".join(f", {_ANSWERER_LABELS[m]} constant" for m in flags)
         ax.text(1.01, yy, note, transform=ax.get_yaxis_transform(), va="center", fontsize="small")
     ax.axvline(0.0, color="gray", linewidth=1)
-    ax.set_yticks(ys, [question_label(q) for q in rows], fontsize="small")
+    ax.set_yticks(ys, labels, fontsize="small")
     ax.invert_yaxis()
     ax.set_xlim(-0.5, 1.02)
     ax.set_xlabel("kappa (1 = the teacher's decisions, 0 = no better than chance or a constant)")

@@ -177,3 +177,31 @@ def check_target_modules(model, cfg: Config) -> None:
         f"have. Its linear modules are: {', '.join(linear) or 'none'}. Set LORA_TARGET_MODULES to a comma "
         "list of those, or to 'all-linear'."
     )
+
+
+def gpu_backend(setting: str, value: str, package: str, runtime: Runtime, fallback: str) -> bool:
+    """Whether a step uses its GPU backend (`package`, e.g. unsloth or vllm) or transformers.
+
+    `setting` is the Config key choosing it (TRAIN_BACKEND, INFERENCE_BACKEND) and `value` its
+    value: "hf" never, the package's name always (an error names the fix when it cannot be used),
+    "auto" when there is a CUDA GPU and the package imports. The import is tried, not assumed from
+    an installed package (`utils.install.import_problem`, a fresh interpreter once per process):
+    a build for another torch must not crash the step under "auto"; it falls back with a warning
+    that says what `fallback` costs.
+    """
+    import warnings
+
+    from utils.install import import_problem
+
+    if value == "hf":
+        return False
+    problem = import_problem(package) if runtime.on_gpu else "there is no CUDA GPU"
+    if problem is None:
+        return True
+    if value == package:
+        raise RuntimeError(f"{setting}={package!r} cannot be used: {problem}. It needs a CUDA GPU and the GPU "
+                           f"stack (`make install-gpu`); or set {setting}='auto' or 'hf'.")
+    if runtime.on_gpu and problem != "not installed":
+        warnings.warn(f"{package} is installed but fails to import ({problem}); {fallback}. Reinstall the GPU "
+                      "stack: `make install-gpu`.", RuntimeWarning, stacklevel=3)
+    return False

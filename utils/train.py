@@ -32,7 +32,6 @@ import resource
 import shutil
 import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -40,9 +39,8 @@ from typing import Optional
 from Config.Config import Config, load_config, parse_set_args
 from utils.chat import IGNORE_INDEX, render_prompt, tokenize_example
 from utils.io import file_sha256, library_versions, read_json, write_json
-from utils.install import import_problem
 from utils.models import MARKER, available_memory_bytes, folder_size, load_tokenizer, model_dir
-from utils.runtime import Runtime, check_machine, check_target_modules, prepare
+from utils.runtime import Runtime, check_machine, check_target_modules, gpu_backend, prepare
 
 TRAIN_FILE = "AllComments_Clean_Train.json"
 LLAMA_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -133,24 +131,11 @@ def load_training_data(cfg: Config, tokenizer) -> TrainingData:
 
 # ------------------------------------------------------------------------------ model
 def select_backend(cfg: Config, runtime: Runtime) -> str:
-    """unsloth on CUDA when it imports (or when asked for), else transformers + peft + trl.
-
-    "Imports" is tried, not assumed from an installed package: an unsloth broken by a torch it was
-    not built for must not crash Step 2 under TRAIN_BACKEND=auto (it falls back, with a warning).
-    """
-    if cfg.TRAIN_BACKEND == "hf":
-        return "hf"
-    problem = import_problem("unsloth") if runtime.on_gpu else "there is no CUDA GPU"
-    if problem is None:
-        return "unsloth"
-    if cfg.TRAIN_BACKEND == "unsloth":
-        raise RuntimeError(f"TRAIN_BACKEND='unsloth' cannot be used: {problem}. It needs a CUDA GPU and "
-                           "the GPU stack (`make install-gpu`); or set TRAIN_BACKEND='auto' or 'hf'.")
-    if runtime.on_gpu and problem != "not installed":
-        warnings.warn(f"unsloth is installed but fails to import ({problem}); Step 2 trains with "
-                      "transformers + peft instead (slower). Reinstall the GPU stack: `make install-gpu`.",
-                      RuntimeWarning, stacklevel=2)
-    return "hf"
+    """unsloth on CUDA when it imports (or when asked for), else transformers + peft + trl
+    (`runtime.gpu_backend`)."""
+    use = gpu_backend("TRAIN_BACKEND", cfg.TRAIN_BACKEND, "unsloth", runtime,
+                      "Step 2 trains with transformers + peft instead (slower)")
+    return "unsloth" if use else "hf"
 
 
 def target_modules(cfg: Config, backend: str, model=None):
