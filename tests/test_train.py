@@ -176,3 +176,21 @@ def test_two_process_cpu_launch(workdir):
     assert done.returncode == 0, done.stderr[-3000:]
     card = json.loads((tmp / "merged_AllComments_Clean_Train_r8_a16_d0.0" / "training_card.json").read_text())
     assert card["processes"] == 2 and card["optimizer_steps"] == 2
+
+
+def test_a_checkpoint_cut_short_by_a_kill_is_passed_over(tmp_path):
+    """checkpoint-12 was being written when the kernel died: resume from checkpoint-8."""
+    cfg = load_config("tiny", {"TMP_DIR": str(tmp_path)})
+    ckpts = train.checkpoints_dir(cfg)
+    for step in (4, 8):
+        folder = ckpts / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        for name in ("trainer_state.json", "optimizer.pt", "adapter_model.safetensors"):
+            (folder / name).write_text("x")
+    (ckpts / "checkpoint-12").mkdir()  # empty, as a kill mid-save leaves it
+    (ckpts / "checkpoint-16").mkdir()
+    (ckpts / "checkpoint-16" / "adapter_model.safetensors").write_text("x")  # weights, no optimizer yet
+    (ckpts / "run_fingerprint.json").write_text('{"fingerprint": "abc"}')
+    assert train.last_checkpoint(cfg, "abc") == str(ckpts / "checkpoint-8")
+    assert train.last_checkpoint(cfg, "other settings") is None
+    assert train.last_checkpoint(load_config("tiny", {"TMP_DIR": str(tmp_path), "RESTART_TRAINING": True}), "abc") is None

@@ -340,17 +340,35 @@ def build_trainer(cfg: Config, model, tokenizer, data: TrainingData, runtime: Ru
     )
 
 
-def last_checkpoint(cfg: Config, fp: str) -> Optional[str]:
-    """The newest checkpoint of this same run (same data and settings), if any."""
-    from transformers.trainer_utils import get_last_checkpoint
+CHECKPOINT_FILES = ("trainer_state.json", "optimizer.pt")  # written after the weights: a checkpoint's last files
+WEIGHT_FILES = ("adapter_model.safetensors", "model.safetensors", "adapter_model.bin", "pytorch_model.bin")
 
+
+def checkpoint_complete(folder: Path) -> bool:
+    """Whether a checkpoint folder holds everything a resume reads (weights, optimizer, state).
+
+    A kill while the Trainer writes a checkpoint leaves a folder without some of them; resuming
+    from it fails ("Can't find a valid checkpoint"), so such a folder is passed over.
+    """
+    return (all((folder / name).is_file() and (folder / name).stat().st_size > 0 for name in CHECKPOINT_FILES)
+            and any((folder / name).is_file() for name in WEIGHT_FILES))
+
+
+def last_checkpoint(cfg: Config, fp: str) -> Optional[str]:
+    """The newest complete checkpoint of this same run (same data and settings), if any."""
     ckpts = checkpoints_dir(cfg)
     stamp = ckpts / "run_fingerprint.json"
     if not ckpts.exists():
         return None
     if cfg.RESTART_TRAINING or not stamp.exists() or read_json(stamp).get("fingerprint") != fp:
         return None
-    return get_last_checkpoint(str(ckpts))
+    found = sorted((int(d.name.split("-")[1]), d) for d in ckpts.glob("checkpoint-*")
+                   if d.is_dir() and d.name.split("-")[1].isdigit())
+    for step, folder in reversed(found):
+        if checkpoint_complete(folder):
+            return str(folder)
+        print(f"{folder.name} is incomplete (a run was stopped while writing it): resuming from an earlier one")
+    return None
 
 
 @dataclass
