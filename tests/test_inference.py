@@ -44,6 +44,27 @@ def test_killed_inference_resumes_without_recomputing(tiny_folder, tmp_path):
     assert read_jsonl(path)[:4] == first
     stats = inference.speed_stats(rows, "vendor")
     assert stats["prompts"] == 10 and stats["tokens_per_s"] > 0
+    timings = read_jsonl(inference.timing_file(path))
+    assert [t["batch_size"] for t in timings] == [4, 4, 2] and [t["batch"] for t in timings] == [0, 1, 2]
+    assert abs(stats["seconds"] - sum(t["batch_seconds"] for t in timings)) < 0.01  # each batch once
+
+
+def test_two_runs_write_byte_identical_answer_files(tiny_folder, tmp_path):
+    """Timings live beside the answers, so the SHA-256 that metrics.json records is stable."""
+    records = _records(6)
+    files = []
+    for run in ("one", "two"):
+        cfg = load_config("tiny", {"RESULTS_DIR": str(tmp_path / run), "GEN_BATCH_SIZE": 4, "GEN_MAX_NEW_TOKENS": 4})
+        engine = inference.Engine(tiny_folder, cfg, cfg.GEN_MAX_NEW_TOKENS)
+        try:
+            rows = inference.generate_answers(cfg, engine, "base", records, "vendor", progress=False)
+        finally:
+            engine.close()
+        assert all("batch_seconds" in r for r in rows)  # joined in for speed_stats
+        path = inference.generation_file(cfg, "base", "vendor")
+        assert all(set(r) == {"id", "text", "new_tokens"} for r in read_jsonl(path))
+        files.append(path.read_bytes())
+    assert files[0] == files[1]
 
 
 def _answers():

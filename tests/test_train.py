@@ -194,3 +194,12 @@ def test_a_checkpoint_cut_short_by_a_kill_is_passed_over(tmp_path):
     assert train.last_checkpoint(cfg, "abc") == str(ckpts / "checkpoint-8")
     assert train.last_checkpoint(cfg, "other settings") is None
     assert train.last_checkpoint(load_config("tiny", {"TMP_DIR": str(tmp_path), "RESTART_TRAINING": True}), "abc") is None
+
+
+def test_adapter_config_lists_modules_in_one_order(tmp_path):
+    """peft saves target_modules from a set: its order would follow the process's hash seed."""
+    write_json(tmp_path / "adapter_config.json", {"r": 8, "target_modules": ["v_proj", "q_proj", "down_proj"],
+                                                  "modules_to_save": None})
+    train.sort_adapter_config(tmp_path)
+    saved = json.loads((tmp_path / "adapter_config.json").read_text())
+    assert saved["target_modules"] == ["down_proj", "q_proj", "v_proj"] and saved["modules_to_save"] is None

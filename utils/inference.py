@@ -6,8 +6,12 @@ Both students answer every evaluation comment with the same rendered prompt as t
 stopped; a `.meta.json` beside it names the model and settings, and answers made under others are
 set aside rather than mixed in.
 
-    {"id": "vendor-00042", "text": "1. 1\\n2. 3\\n...", "new_tokens": 61, "batch_seconds": 4.2,
-     "batch_size": 16}
+    {"id": "vendor-00042", "text": "1. 1\\n2. 3\\n...", "new_tokens": 61}
+
+How long each batch took goes to `<model>_<type>.timing.jsonl` beside it
+(`{"batch", "ids", "batch_seconds", "batch_size"}`), not into the answers: two runs of the same
+model on the same comments write byte-identical answer files, which `metrics.json` pins by SHA-256.
+`generate_answers` returns each answer with its batch's timing joined in.
 
 The same engine serves a local LLM judge (`chat_generate_fn`): a list of chat conversations in,
 one reply string per conversation out.
@@ -313,6 +317,8 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
     if path.exists() and (not meta_path.exists() or read_json(meta_path) != meta):
         stale = path.with_suffix(f".stale-{int(time.time())}.jsonl")
         path.rename(stale)  # made by another model or settings: keep it aside, never mix
+        if timing_file(path).exists():
+            timing_file(path).rename(timing_file(stale))
         print(f"{path.name} came from another model or settings; moved to {stale.name}")
     write_json(meta_path, meta)
     done = {row["id"] for row in read_jsonl(path)}
@@ -325,25 +331,37 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
     size = engine.chunk_size(engine.cfg.GEN_BATCH_SIZE)
     bar = tqdm(total=len(records), initial=len(done), desc=f"{model_name} answers {comment_type}",
                unit="comment", disable=not progress)
+    timing_path = timing_file(path)
+    batch = len(read_jsonl(timing_path))
     for start in range(0, len(rendered), size):
         chunk = rendered[start:start + size]
         t0 = time.time()
         outputs = engine.generate([text for _, text in chunk])
         seconds = time.time() - t0
-        append_jsonl(path, [{"id": cid, "text": text, "new_tokens": n, "batch_seconds": round(seconds, 3),
-                             "batch_size": len(chunk)} for (cid, _), (text, n) in zip(chunk, outputs)])
+        append_jsonl(path, [{"id": cid, "text": text, "new_tokens": n} for (cid, _), (text, n) in zip(chunk, outputs)])
+        append_jsonl(timing_path, [{"batch": batch, "ids": [cid for cid, _ in chunk],
+                                    "batch_seconds": round(seconds, 3), "batch_size": len(chunk)}])
+        batch += 1
         bar.update(len(chunk))
     bar.close()
+    timing = {cid: {k: t[k] for k in ("batch", "batch_seconds", "batch_size")}
+              for t in read_jsonl(timing_path) for cid in t["ids"]}
     by_id = {row["id"]: row for row in read_jsonl(path)}
-    return [by_id[r["id"]] for r in records]
+    return [timing.get(r["id"], {}) | by_id[r["id"]] for r in records]
+
+
+def timing_file(path: Path) -> Path:
+    """Where the batch timings of a generation file go (kept out of the answers themselves)."""
+    return path.with_suffix(".timing.jsonl")
 
 
 def speed_stats(rows: Sequence[dict], comment_type: str) -> dict:
     """prompts/s, generated tokens/s, mean latency and the share of answers that parse completely."""
     batches = {}
-    for row in rows:  # rows of one batch share batch_seconds; count each batch once
-        batches.setdefault((row["batch_seconds"], row["batch_size"]), 0)
-    seconds = sum(s for s, _ in batches)
+    for row in rows:  # rows of one batch share its timing; count each batch once
+        batches.setdefault(row.get("batch", (row.get("batch_seconds", 0.0), row.get("batch_size", 1))),
+                           (row.get("batch_seconds", 0.0), row.get("batch_size", 1)))
+    seconds = sum(s for s, _ in batches.values())
     tokens = sum(r["new_tokens"] for r in rows)
     complete = sum(parse_answers_detailed(r["text"], comment_type).complete for r in rows)
     return {
@@ -351,7 +369,7 @@ def speed_stats(rows: Sequence[dict], comment_type: str) -> dict:
         "seconds": round(seconds, 2),
         "prompts_per_s": round(len(rows) / seconds, 3) if seconds else None,
         "tokens_per_s": round(tokens / seconds, 1) if seconds else None,
-        "mean_latency_s": round(sum(r["batch_seconds"] for r in rows) / len(rows), 3) if rows else None,
+        "mean_latency_s": round(sum(r.get("batch_seconds", 0.0) for r in rows) / len(rows), 3) if rows else None,
         "mean_new_tokens": round(tokens / len(rows), 1) if rows else None,
         "parse_complete_share": round(complete / len(rows), 4) if rows else None,
     }

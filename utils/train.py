@@ -354,6 +354,17 @@ def checkpoint_complete(folder: Path) -> bool:
             and any((folder / name).is_file() for name in WEIGHT_FILES))
 
 
+def sort_adapter_config(adapter: Path) -> None:
+    """Write adapter_config.json's module lists sorted: peft keeps them as sets, so their saved
+    order follows Python's per-process string hashing and two identical runs would differ."""
+    path = Path(adapter) / "adapter_config.json"
+    config = read_json(path)
+    for key in ("target_modules", "modules_to_save", "exclude_modules"):
+        if isinstance(config.get(key), list):
+            config[key] = sorted(config[key])
+    write_json(path, config)
+
+
 def last_checkpoint(cfg: Config, fp: str) -> Optional[str]:
     """The newest complete checkpoint of this same run (same data and settings), if any."""
     ckpts = checkpoints_dir(cfg)
@@ -436,6 +447,7 @@ def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> Tra
         adapter = adapter_dir(cfg)
         trainer.model.save_pretrained(adapter)
         trainer.processing_class.save_pretrained(adapter)
+        sort_adapter_config(adapter)
         write_json(adapter / "run_fingerprint.json", {"fingerprint": fp})  # pairs it with its merged folder
         release_optimizer(trainer)  # training is over: its optimizer state only takes memory now
         backend = select_backend(cfg, runtime)
