@@ -100,3 +100,26 @@ def test_all_four_steps_on_tiny_end_to_end(tmp_path):
     assert (tmp_path / "results" / "gold_answers.jsonl").exists()
     assert metrics["profile"] == "tiny" and len(metrics["check"]["checks"]) == 3  # tiny: no knowledge checks
     assert "adjusted win rate vs base" in done.stdout and "mean kappa" in done.stdout  # the runner's step 3 line
+
+
+def test_a_stopped_run_reports_the_step_in_one_line_with_the_resume_hint(tmp_path):
+    """A job's stop (SIGTERM) mid-step: no raw traceback, the step named, how to resume."""
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "utils.pipeline", "--profile", "tiny", "--steps", "1",
+                             "--set", f"DATA_DIR={tmp_path / 'data'}", "--run-dir", str(tmp_path / "run")],
+                            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not (tmp_path / "run" / "config.json").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(2.0)  # the notebook's kernel is running now
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, (out[-1000:], err[-2000:])
+    failed = [line for line in err.splitlines() if line.startswith("FAILED:")]
+    assert len(failed) == 1 and "Step 1 (1_Data_Preparation.ipynb) was interrupted" in failed[0]
+    assert "Run the same command again" in failed[0]
+    assert err.strip().splitlines()[-1] == failed[0]  # the last word is the runner's
+    # no traceback of the runner's own (the dying kernel may still print one of its own socket)
+    assert "utils/pipeline.py" not in err and "papermill/execute.py" not in err

@@ -23,6 +23,7 @@ if not __package__:  # run as a file (`python utils/pipeline.py`, as a CML job d
 
 import argparse
 import os
+import signal
 import sys
 import time
 from datetime import datetime
@@ -84,7 +85,18 @@ def run_step(step: int, profile: str, overrides: dict[str, Any], run_dir: Path) 
             f"Step {step} ({name}) failed in cell {err.exec_count}: {err.ename}: {err.evalue}\n"
             f"{_strip_ansi(trace)}\nThe executed notebook with all outputs so far: {out}"
         ) from None
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (main turns it into this)
+        raise StepFailed(f"Step {step} ({name}) was interrupted after {time.time() - start:.0f} s. "
+                         + RESUME_HINT.format(step=step)) from None
+    except Exception as err:  # the kernel died (out of memory, killed) or could not start
+        raise StepFailed(f"Step {step} ({name}) stopped after {time.time() - start:.0f} s: its kernel died or "
+                         f"could not run ({type(err).__name__}: {_strip_ansi(str(err)).strip()[:300]}). "
+                         + RESUME_HINT.format(step=step)) from None
     return time.time() - start
+
+
+RESUME_HINT = ("Run the same command again: what finished is kept, and Step {step} resumes where it stopped "
+               "(Step 2 from its last complete checkpoint, Step 3 from the answers and verdicts on disk).")
 
 
 def key_outputs(cfg: Config, step: int) -> str:
@@ -144,6 +156,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"Profile {cfg.PROFILE}, steps {steps}, run directory {run_dir}"
           + (f", MLflow run {mlflow_run}" if mlflow_run else ""))
 
+    def terminate(signum, frame):  # a job's stop (SIGTERM) ends like Ctrl-C: one line, and the hint
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
     timings: list[tuple[int, float, str]] = []
     for step in steps:
         try:
