@@ -5,6 +5,7 @@ import re
 
 
 from Config.Config import load_config
+from test_judge import _answers_of  # reads the two answers out of a judge prompt
 from utils import evaluation, report
 from utils.metrics import compute_metrics
 from utils.tasks import TASKS, questions
@@ -28,13 +29,6 @@ def _cfg(tmp_path, **extra):
                                 "JUDGE_CALIBRATION_ITEMS": 20, **extra})
 
 
-def _pair(messages):
-    text = messages[-1]["content"]
-    a = re.search(r"Answer A:\n(.*?)\n\nAnswer B:", text, re.S).group(1)
-    b = re.search(r"Answer B:\n(.*?)\n\nWhich answer", text, re.S).group(1)
-    return a, b
-
-
 def teacher_preferring_judge(rows):
     """Knows the teacher's answer to each (comment, question) and picks it: a judge that can tell."""
     truth = {(r["comment"], q.render("Cloudera")): str(r["teacher"][q.number])
@@ -49,7 +43,7 @@ def teacher_preferring_judge(rows):
             comment = re.search(r"<<<\n(.*?)\n>>>", text, re.S).group(1)
             question = re.search(r"Question: (.*?)\n\nAnswer A:", text, re.S).group(1)
             right = truth[(comment, question)]
-            a, b = _pair(messages)
+            a, b = _answers_of(messages)
             out.append(json.dumps({"choice": "A" if a == right != b else "B" if b == right != a else "tie"}))
         return out
 

@@ -26,8 +26,9 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Iterator, Mapping, Optional
 
 from Config.Config import Config
 from utils import judge as judges
@@ -35,7 +36,8 @@ from utils.baseline import majority_answers
 from utils.inference import Engine, chat_generate_fn, generate_answers, generation_file, speed_stats
 from utils.io import append_jsonl, read_json, read_jsonl
 from utils.models import is_ready, model_dir
-from utils.metrics import compute_gold_metrics, compute_metrics
+from utils.metrics import (adjusted_win_rate, compute_gold_metrics, compute_metrics, position_consistency,
+                           win_counts)
 from utils.tasks import build_prompt, parse_answers, questions
 from utils.train import merged_dir
 
@@ -187,31 +189,28 @@ def verdict_key(judge: str, item: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
-class judge_backend:
-    """`with judge_backend(cfg) as generate:` the LLM judge's generate_fn (endpoint or a local
-    engine, loaded once for calibration and judging, closed on exit)."""
+@contextmanager
+def judge_backend(cfg: Config) -> Iterator[Callable]:
+    """`with judge_backend(cfg) as generate:` the LLM judge's generate_fn: the endpoint's, or a
+    local engine loaded at the first call (nothing to judge, no load), shared by calibration and
+    judging and closed on exit."""
+    if cfg.JUDGE_ENDPOINT_URL:
+        yield judges.endpoint_generate_fn(cfg.JUDGE_ENDPOINT_URL, cfg.JUDGE_ENDPOINT_MODEL,
+                                          cfg.JUDGE_API_KEY_ENV, cfg.JUDGE_MAX_NEW_TOKENS)
+        return
+    engine: Optional[Engine] = None
 
-    def __init__(self, cfg: Config):
-        self.cfg, self.engine = cfg, None
+    def generate(batch: list) -> list[str]:
+        nonlocal engine
+        if engine is None:
+            engine = Engine(model_dir(cfg, "judge"), cfg, cfg.JUDGE_MAX_NEW_TOKENS)
+        return chat_generate_fn(engine, cfg.JUDGE_BATCH_SIZE)(batch)
 
-    def __enter__(self) -> Callable:
-        cfg = self.cfg
-        if cfg.JUDGE_ENDPOINT_URL:
-            return judges.endpoint_generate_fn(cfg.JUDGE_ENDPOINT_URL, cfg.JUDGE_ENDPOINT_MODEL,
-                                               cfg.JUDGE_API_KEY_ENV, cfg.JUDGE_MAX_NEW_TOKENS)
-        engine: list = []
-
-        def generate(batch):  # the judge model loads at the first call: nothing to judge, no load
-            if not engine:
-                self.engine = Engine(model_dir(cfg, "judge"), cfg, cfg.JUDGE_MAX_NEW_TOKENS)
-                engine.append(chat_generate_fn(self.engine, cfg.JUDGE_BATCH_SIZE))
-            return engine[0](batch)
-
-        return generate
-
-    def __exit__(self, *exc) -> None:
-        if self.engine is not None:
-            self.engine.close()
+    try:
+        yield generate
+    finally:
+        if engine is not None:
+            engine.close()
 
 
 def judge_with_llm(cfg: Config, items: list[dict], generate: Callable, chunk: int = 64,
@@ -242,8 +241,6 @@ def judge_calibration(cfg: Config, answers: list[dict], generate: Callable) -> O
     {"items", "wins", "ties", "losses", "unparsed", "teacher_adjusted_win_rate",
     "position_consistency"}, the teacher in the winning seat; None when it cannot run.
     """
-    from utils.metrics import adjusted_win_rate, position_consistency, win_counts
-
     if cfg.JUDGE != "llm" or cfg.JUDGE_CALIBRATION_ITEMS < 1 or not answers or "majority" not in answers[0]:
         return None
     pool = [item for a in answers

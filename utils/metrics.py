@@ -247,18 +247,19 @@ def get_answer(answers: Optional[Mapping], number: int) -> Any:
     return answers.get(number, answers.get(str(number)))
 
 
-_get = get_answer
-
 
 def _text(value: Any) -> Optional[str]:
     return None if value is None or not str(value).strip() else str(value)
 
 
+def _parsed(question: Question, value: Any) -> bool:
+    """Whether an answer parsed: non-empty text for TEXT, an integer otherwise."""
+    return (_text(value) if question.kind == "TEXT" else as_int(value)) is not None
+
+
 def _agreement(question: Question, pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
     """Stats of (answer, teacher value) pairs for one question and one answerer."""
-    answered = [m for m, _ in pairs]
-    parsed_all = [m for m in answered if (_text(m) if question.kind == "TEXT" else as_int(m)) is not None]
-    compliance = len(parsed_all) / len(pairs) if pairs else None
+    compliance = sum(_parsed(question, m) for m, _ in pairs) / len(pairs) if pairs else None
     if question.kind == "TEXT":
         kept = [(m, t) for m, t in pairs if _text(t) is not None]
         scores = [rouge_l(_text(m), str(t)) for m, t in kept]
@@ -388,8 +389,7 @@ def knowledge_block(rows: Sequence[dict], blocks: Sequence[dict],
         parsed = total_answers = complete = 0
         for r in rows:
             qs = questions_by_type.get(r["type"], ())
-            ok = [(_text(v) if q.kind == "TEXT" else as_int(v)) is not None
-                  for q in qs for v in [get_answer(r.get(m), q.number)]]
+            ok = [_parsed(q, get_answer(r.get(m), q.number)) for q in qs]
             parsed += sum(ok)
             total_answers += len(ok)
             complete += all(ok)

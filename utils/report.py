@@ -39,7 +39,7 @@ from matplotlib.figure import Figure
 
 from Config.Config import Config, public_url
 from utils.io import atomic_path, file_sha256, library_versions, read_json, read_jsonl, write_json
-from utils.metrics import ANSWERERS, answerer_frame, per_question_frame, question_label
+from utils.metrics import ANSWERERS, answerer_frame, get_answer, per_question_frame, question_label
 from utils.tasks import questions
 
 METRICS_FILE = "metrics.json"
@@ -89,29 +89,30 @@ def check_expectations(cfg: Config, metrics: Mapping[str, Any]) -> dict[str, Any
                    f"{summary.get('unparsed', 0)} unparsed), so there is no win rate")
     no_teacher = "no BOOL or SCORE answer has a teacher value to compare with"
     low, high = cfg.EXPECTED_WIN_RATE
-    specs = [  # name, value, [low, high], why a missing value is missing, low bound exclusive
-        ("adjusted win rate vs base", summary.get("adjusted_win_rate"), [low, high], no_verdicts, False),
-        ("95% CI lower bound", ci[0], [cfg.EXPECTED_CI_LOW, 1.0], no_verdicts, False),
-        ("fine-tuned teacher agreement", agreement, [cfg.EXPECTED_TEACHER_AGREEMENT, 1.0], no_teacher, False),
+    # name, value, [low, high], why a missing value is missing, low bound exclusive, what a FAIL names
+    specs = [
+        ("adjusted win rate vs base", summary.get("adjusted_win_rate"), [low, high], no_verdicts, False, None),
+        ("95% CI lower bound", ci[0], [cfg.EXPECTED_CI_LOW, 1.0], no_verdicts, False, None),
+        ("fine-tuned teacher agreement", agreement, [cfg.EXPECTED_TEACHER_AGREEMENT, 1.0], no_teacher, False, None),
     ]
     if cfg.PROFILE != "tiny":
         lift = summary.get("agreement_lift") or {}
         constants = (summary.get("constant_questions") or {}).get("finetuned")
         specs += [
             ("agreement lift over the majority baseline, 95% CI lower bound", (lift.get("ci95") or [None])[0],
-             [0.0, 1.0], "no majority baseline or no teacher value", True),
+             [0.0, 1.0], "no majority baseline or no teacher value", True, None),
             ("fine-tuned mean kappa", (summary.get("mean_kappa") or {}).get("finetuned"),
-             [cfg.EXPECTED_MEAN_KAPPA, 1.0], "no BOOL or SCORE question with a defined kappa", False),
+             [cfg.EXPECTED_MEAN_KAPPA, 1.0], "no BOOL or SCORE question with a defined kappa", False, None),
             ("fine-tuned constant questions", None if constants is None else len(constants), [0, 0],
-             "no constant-answer analysis", False),
+             "no constant-answer analysis", False, ", ".join(constants or [])),
         ]
     calibration = metrics.get("judge_calibration")
     if calibration is not None:
         specs.append(("judge prefers the teacher over the majority baseline",
                       calibration.get("teacher_adjusted_win_rate"), [cfg.JUDGE_CALIBRATION_MIN, 1.0],
-                      "no calibration verdict could be read", False))
+                      "no calibration verdict could be read", False, None))
     checks = []
-    for name, value, expected, missing, exclusive in specs:
+    for name, value, expected, missing, exclusive, detail in specs:
         if value is None:
             checks.append({"name": name, "value": None, "expected": expected, "passed": False,
                            "reason": f"missing: {missing}", "low_exclusive": exclusive})
@@ -121,12 +122,10 @@ def check_expectations(cfg: Config, metrics: Mapping[str, Any]) -> dict[str, Any
         ok = above and value <= expected[1] + 1e-9
         reason = None if ok else (f"{value:.3f} {'<=' if exclusive else '<'} {expected[0]:.3f}" if not above
                                   else f"{value:.3f} > {expected[1]:.3f}")
+        if reason and detail:
+            reason += f" ({detail})"
         checks.append({"name": name, "value": float(value), "expected": expected, "passed": ok, "reason": reason,
                        "low_exclusive": exclusive})
-    if constants_named := (summary.get("constant_questions") or {}).get("finetuned"):
-        for c in checks:
-            if c["name"] == "fine-tuned constant questions" and not c["passed"]:
-                c["reason"] += " (" + ", ".join(constants_named) + ")"
     passed = all(c["passed"] for c in checks)
     if passed:
         message = (f"PASS: on the {cfg.PROFILE} profile all {len(checks)} expectations are met: win rate vs base "
@@ -378,16 +377,10 @@ def examples(verdicts: Sequence[dict], answers: Sequence[dict], kind: str = "win
         a = by_comment.get((v.get("type"), str(v.get("id"))), {})
         number = int(v["question"])
         rows.append({"type": v.get("type"), "id": v.get("id"), "question": _question_label(v.get("type"), number),
-                     "teacher": _value(a.get("teacher"), number), "base": _value(a.get("base"), number),
-                     "finetuned": _value(a.get("finetuned"), number), "verdict": v.get("verdict"),
+                     "teacher": get_answer(a.get("teacher"), number), "base": get_answer(a.get("base"), number),
+                     "finetuned": get_answer(a.get("finetuned"), number), "verdict": v.get("verdict"),
                      "comment": a.get("comment")})
     return pd.DataFrame(rows, columns=columns, dtype=object)  # keep 1 as 1 and None as None
-
-
-def _value(answer: Optional[Mapping], number: int) -> Any:
-    if not answer:
-        return None
-    return answer.get(number, answer.get(str(number)))
 
 
 def _question_label(comment_type: Optional[str], number: int) -> str:
