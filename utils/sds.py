@@ -38,7 +38,7 @@ topic keys and a topic written as a bare list lose no pair: both are read, and `
 
     >>> export = load_sds("Data/VendorComments.json")
     >>> export.shape, len(export.pairs), len(export.unusable)
-    ('sft_evaluated', 5600, 8)
+    ('sft_evaluated', 2600, 6)
 """
 
 from __future__ import annotations
