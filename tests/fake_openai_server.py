@@ -1,14 +1,20 @@
 """A small OpenAI-compatible chat server on loopback for tests: known answers, a judge, injected faults.
 
 `POST /v1/chat/completions` answers from `labels` (comment id -> the teacher's answer text). The id
-is read from the user message, where every test comment carries a tag such as `[v-003]`. A request
+is read from the user message, where every test comment carries a tag such as `[v-003]`; a comment
+without a known label gets `default_answer(user message)` when given (else an empty reply). A request
 whose system message asks for a `"score"` is a judge request and gets
-{"score": 5, "justification": ...}. Faults are queued per (mode, id) and used one per request:
+{"score": 5, "justification": ...}. One whose system message asks for a "new support comment" is a
+write request (utils.synth): its id is the tag of the seed shown between <<< and >>>, and it gets the
+next of `writes[seed id]` when queued, else a new comment of the seed's words in reverse order
+(no word 3-gram in common with it) tagged `[n<seed tag>]` (`[v-003]` -> `[nv-003]`; an untagged
+seed gets `[w-<crc32 of its text>]`), whose label is the seed's. Faults are queued per (mode, id)
+and used one per request:
 
     "429"        HTTP 429 with Retry-After (seconds: `retry_after`)
     "500"        HTTP 500
     "slow"       the normal reply, sent after `slow_s` seconds (past the client's timeout)
-    "malformed"  a judge reply that is not valid JSON
+    "malformed"  a judge reply that is not valid JSON; a write reply too short to be a comment
     "missing"    an answer whose last three lines are missing
 
 Every request is recorded (mode, id, arrival time, Authorization header) before any fault, so the
@@ -25,19 +31,24 @@ import json
 import re
 import threading
 import time
+import zlib
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Optional
+from typing import Callable, Optional
 
 ID_TAG = re.compile(r"\[([a-z]+-\d+)\]")
+SEED = re.compile(r"<<<\n(.*?)\n>>>", re.DOTALL)
 
 
 class FakeOpenAI:
     def __init__(self, labels: dict[str, str], faults: Optional[dict[tuple[str, str], list[str]]] = None,
                  api_key: Optional[str] = None, delay_s: float = 0.0, slow_s: float = 1.5,
-                 retry_after: float = 1.0, lifetime_s: float = 120.0, missing_models: tuple[str, ...] = ("no-such-model",)):
-        self.labels = labels
+                 retry_after: float = 1.0, lifetime_s: float = 120.0, missing_models: tuple[str, ...] = ("no-such-model",),
+                 writes: Optional[dict[str, list[str]]] = None, default_answer: Optional[Callable[[str], str]] = None):
+        self.labels = dict(labels)
         self.faults = {k: list(v) for k, v in (faults or {}).items()}
+        self.writes = {k: list(v) for k, v in (writes or {}).items()}
+        self.default_answer = default_answer
         self.api_key, self.delay_s, self.slow_s, self.retry_after = api_key, delay_s, slow_s, retry_after
         self.lifetime_s, self.missing_models = lifetime_s, missing_models
         self.requests: list[dict] = []
@@ -76,12 +87,30 @@ class FakeOpenAI:
             return sorted(r["t"] for r in self.requests)
 
     # -- replies -------------------------------------------------------------------------------
-    def _reply(self, mode: str, cid: Optional[str], fault: Optional[str]) -> str:
+    def _write(self, seed: str, cid: Optional[str]) -> str:
+        """A new comment for a write request (called under the lock)."""
+        if self.writes.get(cid):
+            return self.writes[cid].pop(0)
+        words = ID_TAG.sub("", seed).split()
+        tag = f"n{cid}" if cid else f"w-{zlib.crc32(seed.encode('utf-8')):010d}"
+        if cid in self.labels:
+            self.labels.setdefault(tag, self.labels[cid])
+        return f"[{tag}] " + " ".join(reversed(words))
+
+    def _reply(self, mode: str, cid: Optional[str], fault: Optional[str], user: str = "") -> str:
         if mode == "judge":
             if fault == "malformed":
                 return '{"score": 5, "justification": "The answers look right'  # cut off: not JSON
             return json.dumps({"score": 5, "justification": f"All answers for {cid} match the comment."})
+        if mode == "write":
+            if fault == "malformed":
+                return "Sure, here it is:"  # too short to be a comment
+            found = SEED.search(user)
+            with self.lock:
+                return self._write(found.group(1) if found else "", cid)
         text = self.labels.get(cid, "")
+        if not text and self.default_answer is not None:
+            text = self.default_answer(user)
         if fault == "missing":
             text = "\n".join(text.splitlines()[:-3])
         return text
@@ -114,8 +143,9 @@ class FakeOpenAI:
                 messages = body.get("messages") or []
                 system = " ".join(m["content"] for m in messages if m.get("role") == "system")
                 user = " ".join(m["content"] for m in messages if m.get("role") == "user")
-                mode = "judge" if '"score"' in system else "answer"
-                found = ID_TAG.search(user)
+                mode = "judge" if '"score"' in system else "write" if "new support comment" in system else "answer"
+                seed = SEED.search(user) if mode == "write" else None
+                found = ID_TAG.search(seed.group(1) if seed else user)
                 cid = found.group(1) if found else None
                 with server.lock:
                     server.requests.append({"mode": mode, "id": cid, "t": time.monotonic(),
@@ -132,7 +162,7 @@ class FakeOpenAI:
                 if fault == "500":
                     return self._send(500, {"error": {"message": "internal error"}})
                 time.sleep(server.slow_s if fault == "slow" else server.delay_s)
-                text = server._reply(mode, cid, fault)
+                text = server._reply(mode, cid, fault, user)
                 prompt_tokens = sum(len(m.get("content", "")) for m in messages) // 4
                 completion_tokens = max(1, len(text) // 4)
                 self._send(200, {

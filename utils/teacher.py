@@ -31,6 +31,8 @@ Files written, paths from `raw_log_path` and `usage_path`:
       {"id", "type", "pass": "answer"|"judge", "attempt", "fingerprint", "model", "reply",
        "ok", "error", "score", "prompt_tokens", "completion_tokens", "retries", "seconds"}
   Data/MyVendorComments_teacher_usage.json   the usage summary of the last run
+`utils.synth` adds a third pass, "write" (new comments from seed comments), through the same
+`Labeller`: its rows share the raw log, and the usage counts it beside the other two.
 
 Resuming: a killed run is started again with the same command. A comment whose answer (or verdict)
 is already in the raw log with the same fingerprint (model, prompt, settings, comment text) is not
@@ -59,7 +61,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Union
 
 from Config.Config import Config, ConfigError, load_config, parse_set_args, public_url
-from utils.io import append_jsonl, read_jsonl, repair_jsonl, write_json
+from utils.files import append_jsonl, read_jsonl, repair_jsonl, write_json
 from utils.tasks import TASKS, build_prompt, format_answers, parse_answers_detailed, questions
 
 INPUT_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
@@ -205,6 +207,7 @@ class EndpointSettings:
     temperature: float
     max_tokens: int
     price_per_mtok: tuple[float, float]  # (prompt, completion), currency per million tokens
+    seed: Optional[int] = None  # sent as the request's `seed` when set (sampling passes: utils.synth)
 
     @property
     def public(self) -> dict:
@@ -351,6 +354,7 @@ class Usage:
 
     answer: PassUsage = field(default_factory=PassUsage)
     judge: PassUsage = field(default_factory=PassUsage)
+    write: PassUsage = field(default_factory=PassUsage)  # new comments written from seeds (utils.synth)
     comments: int = 0
     resumed: int = 0  # comments whose passes were all found in the raw log
     seconds: float = 0.0
@@ -360,12 +364,17 @@ class Usage:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
+    def passes(self) -> tuple[str, ...]:
+        """The passes of this run: answer and judge, and write when a run wrote new comments."""
+        return ("write", "answer", "judge") if self.write.model else ("answer", "judge")
+
+    @property
     def requests(self) -> int:
-        return self.answer.requests + self.judge.requests
+        return sum(getattr(self, name).requests for name in self.passes)
 
     @property
     def cost(self) -> float:
-        return self.answer.cost + self.judge.cost
+        return sum(getattr(self, name).cost for name in self.passes)
 
     @property
     def requests_per_minute(self) -> float:
@@ -376,7 +385,7 @@ class Usage:
                "requests": self.requests, "requests_per_minute": round(self.requests_per_minute, 2),
                "cost": round(self.cost, 6), "reject_reasons": dict(self.reject_reasons),
                "stale_rows_ignored": self.stale_rows, "exported": dict(self.exported)}
-        for name in ("answer", "judge"):
+        for name in self.passes:
             p = getattr(self, name)
             out[name] = {**asdict(p), "price_per_mtok": list(p.price_per_mtok), "cost": round(p.cost, 6)}
         return out
@@ -385,7 +394,7 @@ class Usage:
         """The usage summary the command line prints."""
         lines = [f"Teacher labelling: {self.comments} comments ({self.resumed} already in the raw log) in "
                  f"{self.seconds:.1f} s, {self.requests} requests ({self.requests_per_minute:.1f} per minute)"]
-        for name in ("answer", "judge"):
+        for name in self.passes:
             p = getattr(self, name)
             lines.append(f"  {name:<6} {p.model}: {p.requests} requests, {p.retries} retries, {p.reasks} re-asked, "
                          f"{p.rejects} rejected, {p.failures} failed; tokens {p.prompt_tokens:,} prompt + "
@@ -477,8 +486,9 @@ class Endpoint:
     def _send(self, messages: list[dict]) -> tuple[str, int, int]:
         openai, s = self.openai, self.settings
         try:
+            seed = {} if s.seed is None else {"seed": s.seed}
             resp = self.client.chat.completions.create(model=s.model, messages=messages, max_tokens=s.max_tokens,
-                                                       temperature=s.temperature)
+                                                       temperature=s.temperature, **seed)
         except openai.APITimeoutError:
             raise RetryableError("timed out") from None
         except openai.APIConnectionError as err:
@@ -599,17 +609,19 @@ def usage_path(output: Union[str, Path]) -> Path:
     return output.with_name(f"{output.stem}_teacher_usage.json")
 
 
-def _digest(*parts: Any) -> str:
+def request_fingerprint(pass_name: str, comment: Comment, messages: list[dict], s: EndpointSettings,
+                        *extra: Any) -> str:
+    """Same pass, comment, prompt and endpoint settings: the same fingerprint (the key never enters it)."""
+    parts = (pass_name, comment.id, messages, public_url(s.base_url), s.model, s.temperature, s.max_tokens, *extra)
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
 
 def answer_fingerprint(comment: Comment, messages: list[dict], s: EndpointSettings) -> str:
-    """Same comment, same prompt, same teacher settings: the same fingerprint (the key never enters it)."""
-    return _digest("answer", comment.id, messages, public_url(s.base_url), s.model, s.temperature, s.max_tokens)
+    return request_fingerprint("answer", comment, messages, s)
 
 
 def judge_fingerprint(comment: Comment, messages: list[dict], s: EndpointSettings) -> str:
-    return _digest("judge", comment.id, messages, public_url(s.base_url), s.model, s.temperature, s.max_tokens)
+    return request_fingerprint("judge", comment, messages, s)
 
 
 @dataclass
@@ -624,8 +636,8 @@ class _State:
     judge_error: Optional[str] = None
 
 
-def _replay(rows: list[dict], fp: str, parse: Callable[[str], tuple[Any, Optional[str]]]
-            ) -> tuple[Any, int, Optional[str]]:
+def replay(rows: list[dict], fp: str, parse: Callable[[str], tuple[Any, Optional[str]]]
+           ) -> tuple[Any, int, Optional[str]]:
     """(parsed value or None, attempts made, last reason) from the log rows of one pass of one comment."""
     attempts, reason = 0, None
     for row in sorted((r for r in rows if r.get("fingerprint") == fp and r.get("reply") is not None),
@@ -638,7 +650,11 @@ def _replay(rows: list[dict], fp: str, parse: Callable[[str], tuple[Any, Optiona
 
 
 class Labeller:
-    """One labelling run: the comments, both endpoints, the raw log and the usage counters."""
+    """One labelling run: the comments, both endpoints, the raw log and the usage counters.
+
+    `endpoint`, `run_pass`, `run_all` and `count_reject` are also what `utils.synth` builds its
+    writing pass from: the same rate limiter, retries, raw log and usage, one more pass name.
+    """
 
     def __init__(self, cfg: Config, output: Union[str, Path], progress: bool = True):
         self.cfg, self.output, self.progress = cfg, Path(output), progress
@@ -647,11 +663,16 @@ class Labeller:
         self.usage = Usage()
         self.stop = threading.Event()
         self.log_lock = threading.Lock()
-        limiter = RateLimiter(cfg.TEACHER_REQUESTS_PER_MINUTE, cfg.TEACHER_TOKENS_PER_MINUTE)
-        common = dict(timeout=cfg.TEACHER_TIMEOUT_S, max_retries=cfg.TEACHER_MAX_RETRIES, backoff=cfg.TEACHER_BACKOFF_S,
-                      backoff_max=cfg.TEACHER_BACKOFF_MAX_S, stop=self.stop, usage_lock=self.usage.lock)
-        self.answer_endpoint = Endpoint(self.teacher, limiter, self.usage.answer, **common)
-        self.judge_endpoint = Endpoint(self.judge, limiter, self.usage.judge, **common)
+        self.limiter = RateLimiter(cfg.TEACHER_REQUESTS_PER_MINUTE, cfg.TEACHER_TOKENS_PER_MINUTE)
+        self.answer_endpoint = self.endpoint(self.teacher, self.usage.answer)
+        self.judge_endpoint = self.endpoint(self.judge, self.usage.judge)
+
+    def endpoint(self, settings: EndpointSettings, usage: PassUsage) -> Endpoint:
+        """An endpoint that shares this run's rate limits, retry settings, stop signal and usage lock."""
+        cfg = self.cfg
+        return Endpoint(settings, self.limiter, usage, timeout=cfg.TEACHER_TIMEOUT_S,
+                        max_retries=cfg.TEACHER_MAX_RETRIES, backoff=cfg.TEACHER_BACKOFF_S,
+                        backoff_max=cfg.TEACHER_BACKOFF_MAX_S, stop=self.stop, usage_lock=self.usage.lock)
 
     # -- the log -------------------------------------------------------------------------------
     def _log(self, row: dict) -> None:
@@ -676,8 +697,10 @@ class Labeller:
         return value, reason
 
     # -- one comment ---------------------------------------------------------------------------
-    def _run_pass(self, endpoint: Endpoint, comment: Comment, pass_name: str, fp: str, messages: list[dict],
-                  attempts: int, parse: Callable[[str], tuple[Any, Optional[str]]]) -> tuple[Any, int, Optional[str]]:
+    def run_pass(self, endpoint: Endpoint, comment: Comment, pass_name: str, fp: str, messages: list[dict],
+                 attempts: int, parse: Callable[[str], tuple[Any, Optional[str]]]) -> tuple[Any, int, Optional[str]]:
+        """Ask until the reply parses, at most PARSE_ATTEMPTS asks in all (`attempts` made before):
+        (value or None, attempts made, last reason). Transport failures propagate."""
         value, reason = None, None
         while value is None and attempts < PARSE_ATTEMPTS:
             if attempts:
@@ -692,31 +715,35 @@ class Labeller:
         afp = answer_fingerprint(comment, amsg, self.teacher)
         try:
             if state.solution is None and state.answer_attempts < PARSE_ATTEMPTS:
-                state.solution, state.answer_attempts, state.answer_error = self._run_pass(
+                state.solution, state.answer_attempts, state.answer_error = self.run_pass(
                     self.answer_endpoint, comment, "answer", afp, amsg, state.answer_attempts,
                     lambda r: parse_solution(r, comment.type))
                 if state.solution is None:
-                    self._count_reject("answer", state.answer_error)
+                    self.count_reject("answer", state.answer_error)
             if state.solution is None:
                 return state
             jmsg = judge_messages(comment, state.solution, self.cfg)
             jfp = judge_fingerprint(comment, jmsg, self.judge)
             if state.verdict is None and state.judge_attempts < PARSE_ATTEMPTS:
-                state.verdict, state.judge_attempts, state.judge_error = self._run_pass(
+                state.verdict, state.judge_attempts, state.judge_error = self.run_pass(
                     self.judge_endpoint, comment, "judge", jfp, jmsg, state.judge_attempts, parse_verdict)
                 if state.verdict is None:
-                    self._count_reject("judge", state.judge_error)
+                    self.count_reject("judge", state.judge_error)
         except RetryableError as err:  # asked again on the next run
-            with self.usage.lock:
-                p = self.usage.judge if state.solution is not None else self.usage.answer
-                p.failures += 1
-                self.usage.reject_reasons[f"endpoint failed: {err}"] += 1
+            self.count_failure("judge" if state.solution is not None else "answer", err)
         return state
 
-    def _count_reject(self, pass_name: str, reason: Optional[str]) -> None:
+    def count_reject(self, pass_name: str, reason: Optional[str]) -> None:
+        """A reply that never parsed: kept as a reject, counted by its reason."""
         with self.usage.lock:
             getattr(self.usage, pass_name).rejects += 1
             self.usage.reject_reasons[_reason_class(reason)] += 1
+
+    def count_failure(self, pass_name: str, err: Exception) -> None:
+        """A request given up after the transport retries: counted, asked again on the next run."""
+        with self.usage.lock:
+            getattr(self.usage, pass_name).failures += 1
+            self.usage.reject_reasons[f"endpoint failed: {err}"] += 1
 
     # -- the whole file ------------------------------------------------------------------------
     def resume_states(self, comments: Sequence[Comment]) -> dict[str, _State]:
@@ -724,18 +751,19 @@ class Labeller:
         repair_jsonl(self.raw)  # a torn last line from a kill
         by_id: dict[str, list[dict]] = {}
         for row in read_jsonl(self.raw):
-            by_id.setdefault(str(row.get("id")), []).append(row)
+            if row.get("pass") in ("answer", "judge"):  # utils.synth's "write" rows share the log
+                by_id.setdefault(str(row.get("id")), []).append(row)
         states, used = {}, 0
         for c in comments:
             rows = by_id.get(c.id, [])
             st = _State()
             amsg = answer_messages(c, self.cfg)
             afp = answer_fingerprint(c, amsg, self.teacher)
-            st.solution, st.answer_attempts, st.answer_error = _replay(
+            st.solution, st.answer_attempts, st.answer_error = replay(
                 [r for r in rows if r.get("pass") == "answer"], afp, lambda r, t=c.type: parse_solution(r, t))
             if st.solution is not None:
                 jfp = judge_fingerprint(c, judge_messages(c, st.solution, self.cfg), self.judge)
-                st.verdict, st.judge_attempts, st.judge_error = _replay(
+                st.verdict, st.judge_attempts, st.judge_error = replay(
                     [r for r in rows if r.get("pass") == "judge"], jfp, parse_verdict)
                 used += sum(r.get("fingerprint") in (afp, jfp) for r in rows)
             else:
@@ -744,19 +772,16 @@ class Labeller:
         self.usage.stale_rows = sum(len(v) for v in by_id.values()) - used
         return states
 
-    def run(self, comments: Sequence[Comment]) -> dict:
-        """Label every comment not finished yet, then write and return the SDS evaluated export."""
+    def run_all(self, tasks: Sequence[Callable[[], Any]], total: int, desc: str, start: float) -> None:
+        """Run the tasks on TEACHER_WORKERS threads under one progress bar (`total - len(tasks)` done
+        before) with the request rate; the first TeacherEndpointError stops every worker and propagates."""
         from tqdm.auto import tqdm
 
-        start = time.monotonic()
-        states = self.resume_states(comments)
-        todo = [c for c in comments if not _finished(states[c.id])]
-        self.usage.comments, self.usage.resumed = len(comments), len(comments) - len(todo)
-        bar = tqdm(total=len(comments), initial=self.usage.resumed, desc="teacher labelling", unit="comment",
-                   disable=not self.progress or not todo, dynamic_ncols=True)
+        bar = tqdm(total=total, initial=total - len(tasks), desc=desc, unit="comment",
+                   disable=not self.progress or not tasks, dynamic_ncols=True)
         pool = ThreadPoolExecutor(max_workers=self.cfg.TEACHER_WORKERS, thread_name_prefix="teacher")
         try:
-            pending = {pool.submit(self._label, c, states[c.id]) for c in todo}
+            pending = {pool.submit(task) for task in tasks}
             while pending:
                 done, pending = wait(pending, timeout=0.5, return_when=FIRST_EXCEPTION)
                 for fut in done:
@@ -764,7 +789,7 @@ class Labeller:
                 bar.update(len(done))
                 elapsed = time.monotonic() - start
                 bar.set_postfix(req_per_min=f"{60 * self.usage.requests / max(elapsed, 1e-9):.0f}",
-                                retries=self.usage.answer.retries + self.usage.judge.retries, refresh=False)
+                                retries=sum(getattr(self.usage, p).retries for p in self.usage.passes), refresh=False)
         except BaseException:
             self.stop.set()  # running workers stop at their next request; finished replies are logged
             raise
@@ -772,6 +797,18 @@ class Labeller:
             pool.shutdown(wait=True, cancel_futures=True)
             bar.close()
             self.usage.seconds = time.monotonic() - start
+
+    def run(self, comments: Sequence[Comment], start: Optional[float] = None) -> dict:
+        """Label every comment not finished yet, then write and return the SDS evaluated export.
+
+        `start` (a `time.monotonic()` value) counts earlier work of the same run into the seconds.
+        """
+        start = time.monotonic() if start is None else start
+        states = self.resume_states(comments)
+        todo = [c for c in comments if not _finished(states[c.id])]
+        self.usage.comments, self.usage.resumed = len(comments), len(comments) - len(todo)
+        self.run_all([lambda c=c: self._label(c, states[c.id]) for c in todo], len(comments), "teacher labelling",
+                     start)
         export = build_export(comments, states)
         self.usage.exported = export_counts(export, len(comments))
         write_json(self.output, export)
