@@ -4,12 +4,14 @@ The "fine-tuned" model is a copy of the tiny base folder under the name Step 2 g
 so no training is needed; the evaluation comments and results are small hand-made files.
 """
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -17,11 +19,11 @@ import pytest
 
 from Config.Config import PROJECT_ROOT, load_config
 from utils import app, models
-from utils.io import write_json
+from utils.files import write_json
 from utils.metrics import compute_metrics
 from utils.report import write_results
 from utils.tasks import TASKS, build_prompt, format_answers, parse_answers, questions
-from utils.train import merged_dir
+from utils.paths import merged_dir, write_merged_pointer
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Chromium on a machine without network: no background calls, no sandbox as root, a fresh profile.
@@ -43,6 +45,7 @@ def project(root: Path) -> dict[str, str]:
     cfg = load_config("tiny", overrides)
     base = models.setup_model(cfg)
     shutil.copytree(base, merged_dir(cfg))
+    write_merged_pointer(cfg, merged_dir(cfg))  # as Step 2 does once it has published
     write_json(cfg.data_dir / "VendorComments_Evaluation_Clean.json", [eval_record(i) for i in range(3)])
     write_json(cfg.data_dir / "CustomerComments_Evaluation_Clean.json", [])
     answers = [{"type": "vendor", "id": f"vendor-{i:05d}", "comment": "c", "teacher": {1: 1}, "base": {1: 0},
@@ -70,13 +73,55 @@ def test_a_missing_finetuned_model_is_reported_and_the_base_still_answers(tmp_pa
         comparer.compare("vendor", "  ")
 
 
+# What the app is sent besides a comment, and the sentence each one gets back (nothing is generated).
+BAD_REQUESTS = [
+    (("vendor", ""), "Paste a comment first"),
+    (("vendor", " \n\t "), "Paste a comment first"),
+    (("vendor", None), "Paste a comment first"),
+    (("vendor", 123), "The comment must be text \\(a string\\), not int"),
+    (("vendor", ["a comment"]), "The comment must be text \\(a string\\), not list"),
+    (("vendor", {"comment": "x"}), "The comment must be text \\(a string\\), not dict"),
+    (("bogus", COMMENT), "Unknown comment type 'bogus'; valid: vendor, customer"),
+    ((7, COMMENT), "Unknown comment type 7; valid: vendor, customer"),
+    ((["vendor"], COMMENT), "Unknown comment type \\['vendor'\\]"),
+    # longer than the students read: refused with the limit (tiny: MAX_LENGTH 1024 of 2048 positions)
+    (("vendor", "Kudu is down again. " * 5000), "too long for the students: .*\\(100,000 characters\\).* at most 1,024 "
+                                                  "\\(MAX_LENGTH=1024\\)"),
+]
+
+
+def test_bad_requests_get_a_clear_message_and_nothing_is_generated(tmp_path):
+    cfg = load_config("tiny", {"TMP_DIR": str(tmp_path / "tmp"), "DATA_DIR": str(tmp_path / "Data"),
+                               "GEN_MAX_NEW_TOKENS": 8})
+    models.setup_model(cfg)
+    comparer = app.Comparer(cfg)
+    engine, calls = comparer.engines["base"], []
+    real_generate = engine.generate
+    engine.generate = lambda texts, on_text=None: calls.append(texts) or real_generate(texts, on_text)
+    assert engine.max_prompt_tokens == 1024
+    for (comment_type, comment), message in BAD_REQUESTS:
+        with pytest.raises(ValueError, match=message):
+            comparer.compare(comment_type, comment)
+    assert calls == []
+    # the longest comment of whole sentences that fits is answered
+    def tokens(n):
+        prompt = engine.render(build_prompt("Kudu is down again. " * n, "vendor", style="compact"))
+        return len(engine.tokenizer(prompt, add_special_tokens=False)["input_ids"])
+
+    n = max(k for k in range(1, 400) if tokens(k) <= engine.max_prompt_tokens)
+    assert tokens(n + 1) > engine.max_prompt_tokens
+    assert comparer.compare("vendor", "Kudu is down again. " * n)["models"]["base"]["available"] and len(calls) == 1
+    with pytest.raises(ValueError, match="too long"):
+        comparer.compare("vendor", "Kudu is down again. " * (n + 1))
+
+
 def test_the_shared_batch_answers_exactly_like_the_two_models_apart(tmp_path):
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
     from utils.inference import Engine
-    from utils.train import adapter_dir, paired_adapter
+    from utils.paths import adapter_dir, paired_adapter
 
     cfg = load_config("tiny", {"TMP_DIR": str(tmp_path / "tmp"), "DATA_DIR": str(tmp_path / "Data"),
                                "GEN_MAX_NEW_TOKENS": 12, "DTYPE": "float32"})
@@ -92,6 +137,7 @@ def test_the_shared_batch_answers_exactly_like_the_two_models_apart(tmp_path):
         write_json(folder / ("run_fingerprint.json" if folder == adapter_dir(cfg) else "training_card.json"),
                    {"fingerprint": "run-1"})
     write_json(merged_dir(cfg) / models.MARKER, {"source": "merged"})
+    write_merged_pointer(cfg, merged_dir(cfg), adapter_dir(cfg))
     assert paired_adapter(cfg) == adapter_dir(cfg)
 
     comparer = app.Comparer(cfg)
@@ -213,6 +259,60 @@ def test_the_api_compares_both_models_question_by_question(served):
 
     pasted = client.predict("vendor", COMMENT, api_name="/compare")
     assert pasted["evaluation_id"] is None and all(r["teacher"] is None for r in pasted["rows"])
+
+
+# Bodies of the wrong shape for /compare's HTTP call, and what gradio answers (the HTTP error's
+# detail, or the call's error event).
+WRONG_SHAPES = [
+    (b'{"data": "vendor"}', "Input should be a valid list"),
+    (b'{"data": ["vendor"]}', "didn't receive enough input values (needed: 2, got: 1)"),
+    (b'{"comment": "x"}', "Field required"),
+    (b"not json", "JSON decode error"),
+]
+
+
+def raw_call(url: str, body: bytes) -> str:
+    """POST `body` to the /compare call endpoint; the HTTP error's body, or the result stream's text."""
+    request = urllib.request.Request(f"{url}gradio_api/call/compare", data=body,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        event = json.loads(urllib.request.urlopen(request, timeout=30).read())["event_id"]
+    except urllib.error.HTTPError as err:
+        assert 400 <= err.code < 500
+        return err.read().decode()
+    reply = urllib.request.urlopen(f"{url}gradio_api/call/compare/{event}", timeout=60).read().decode()
+    assert reply.startswith("event: error"), reply[:300]
+    return reply
+
+
+@pytest.mark.slow
+def test_the_api_answers_bad_requests_with_their_message(served):
+    """Each bad request over HTTP: the app's own sentence comes back as the error, and the app serves on."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(served, verbose=False)
+    for (comment_type, comment), message in BAD_REQUESTS:
+        with pytest.raises(AppError, match=message):
+            client.predict(comment_type, comment, api_name="/compare")
+    # a request of the wrong shape, sent by hand: refused with gradio's own message, never answered
+    for body, message in WRONG_SHAPES:
+        reply = raw_call(served, body)
+        assert message in reply, (body, reply[:500])
+    assert client.predict("vendor", COMMENT, api_name="/compare")["models"]["base"]["available"]
+
+
+@pytest.mark.slow
+def test_eight_concurrent_requests_all_get_their_answers(served):
+    from gradio_client import Client
+
+    client = Client(served, verbose=False)
+    types = ["vendor", "customer"] * 4
+    jobs = [client.submit(t, f"{COMMENT} (request {i})", api_name="/compare") for i, t in enumerate(types)]
+    results = [job.result(timeout=300) for job in jobs]
+    for comment_type, result in zip(types, results):  # each answer is its own request's
+        assert result["comment_type"] == comment_type and len(result["rows"]) == len(questions(comment_type))
+        assert all(result["models"][name]["available"] for name in ("base", "finetuned"))
 
 
 @pytest.mark.slow

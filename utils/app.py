@@ -33,12 +33,11 @@ from `--profile`, else $KD_PROFILE, as everywhere.
 
 from __future__ import annotations
 
-if not __package__:  # run as a file (`python utils/app.py`, as a CML application does): import from
-    import sys as _sys  # the project root, and keep utils/ off the path so its io.py shadows nothing
+if not __package__:  # run as a file (`python utils/app.py`, as a CML application does): import `utils` from the project root
+    import sys as _sys
     from pathlib import Path as _Path
 
-    _here = _Path(__file__).resolve().parent
-    _sys.path[:] = [str(_here.parent)] + [p for p in _sys.path if _Path(p or ".").resolve() != _here]
+    _sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))
 
 import argparse
 import dataclasses
@@ -55,14 +54,14 @@ from typing import Any, Callable, Iterator, Optional
 
 from Config.Config import Config, load_config, parse_set_args
 from utils.evaluation import load_eval_records
-from utils.inference import Engine, PairEngine
+from utils.inference import Engine, PairEngine, PromptTooLong
 from utils.models import is_ready, model_dir
+from utils.paths import STUDENTS, MissingStepOutput, finetuned_dir, merged_pointer, paired_adapter
 from utils.runtime import prepare
 from utils.tasks import COMMENT_TYPE_LABELS, build_prompt, parse_answers, parse_answers_detailed, questions
-from utils.train import merged_dir, paired_adapter
 
-MODELS = {"base": "base", "finetuned": "fine-tuned"}  # name -> label
-STEP_OF = {"base": "Step 0 (0_Setup_Models.ipynb)", "finetuned": "Step 2 (2_Finetune_LoRA.ipynb)"}
+MODELS = dict(zip(STUDENTS, ("base", "fine-tuned")))  # name -> label
+STEP_OF = dict(zip(STUDENTS, ("Step 0 (0_Setup_Models.ipynb)", "Step 2 (2_Finetune_LoRA.ipynb)")))
 OnText = Callable[[dict[str, str]], None]  # {model name: its answer so far}, after each decoding step
 
 
@@ -73,7 +72,11 @@ class Comparer:
         self.cfg = cfg
         self.model_notes: list[str] = []  # models that are not there yet: said on the page and in replies
         self.engines: dict[str, Optional[Engine]] = {}
-        self.folders = {"base": model_dir(cfg, "student"), "finetuned": merged_dir(cfg)}
+        try:
+            finetuned = finetuned_dir(cfg)  # the merged folder Step 2 published last
+        except MissingStepOutput:
+            finetuned = merged_pointer(cfg)  # none yet: the note below names the pointer Step 2 writes
+        self.folders = {"base": model_dir(cfg, "student"), "finetuned": finetuned}
         self._lock = threading.Lock()  # one generation at a time: the models are not thread-safe
         self.calls: Optional[MainThreadCalls] = None  # set by the app: where model work runs
         self.pair: Optional[PairEngine] = None
@@ -130,6 +133,21 @@ class Comparer:
         return {name: self._answer_row(name, o["text"], o["new_tokens"], o["latency_s"], comment_type)
                 | {"shared_batch": True} for name, o in out.items()}
 
+    def check_length(self, comment: str, comment_type: str) -> None:
+        """Refuse (PromptTooLong) a comment whose prompt is longer than the students read: past that a
+        model answers from positions it was never trained on, or has none for, and would not say so."""
+        engine = self.pair or next((e for e in self.engines.values() if e is not None), None)
+        if engine is None:  # no model to answer: the reply says so
+            return
+        tokens = len(engine.tokenizer(engine.render(self._prompt(comment, comment_type)),
+                                      add_special_tokens=False)["input_ids"])
+        if tokens > engine.max_prompt_tokens:
+            raise PromptTooLong(
+                f"This comment is too long for the students: with the questions it is {tokens:,} tokens "
+                f"({len(comment):,} characters), and they read at most {engine.max_prompt_tokens:,} "
+                f"(MAX_LENGTH={self.cfg.MAX_LENGTH}). Shorten it to about "
+                f"{len(comment) * engine.max_prompt_tokens // tokens:,} characters; nothing was generated.")
+
     def _prompt(self, comment: str, comment_type: str) -> str:
         """The user message the students were trained on, for this comment."""
         return build_prompt(comment, comment_type, self.cfg.VENDOR_NAME, self.cfg.PROMPT_STYLE)
@@ -142,10 +160,13 @@ class Comparer:
 
     def compare(self, comment_type: str, comment: str, on_text: Optional[OnText] = None) -> dict[str, Any]:
         """Both answers to one comment, question by question (the `/compare` API's reply)."""
-        if comment_type not in self.cfg.COMMENT_TYPES:
+        if not isinstance(comment_type, str) or comment_type not in self.cfg.COMMENT_TYPES:
             raise ValueError(f"Unknown comment type {comment_type!r}; valid: {', '.join(self.cfg.COMMENT_TYPES)}")
+        if comment is not None and not isinstance(comment, str):
+            raise ValueError(f"The comment must be text (a string), not {type(comment).__name__}: {str(comment)[:60]!r}")
         if not comment or not comment.strip():
             raise ValueError("Paste a comment first, or pick one from the evaluation set.")
+        self.check_length(comment, comment_type)
         record = self.find_record(comment_type, comment)
         teacher = parse_answers(record["Completion"], comment_type) if record else {}
         start = time.perf_counter()
@@ -381,8 +402,9 @@ def _evaluation_tab(cfg: Config) -> None:
     import gradio as gr
     import pandas as pd
 
-    from utils.metrics import per_question_frame
-    from utils.report import examples, format_check, knowledge_frame, load_results, plot_kappa, plot_win_rates
+    from utils.figures import plot_kappa, plot_win_rates
+    from utils.metrics import interval, per_question_frame
+    from utils.report import examples, format_check, knowledge_frame, load_results
 
     try:
         results = load_results(cfg)
@@ -391,10 +413,10 @@ def _evaluation_tab(cfg: Config) -> None:
         return
     m = results["metrics"]
     s = m["summary"]
-    lo, hi = s.get("adjusted_win_rate_ci95") or (None, None)
+    lo, hi = interval(s)
     agree = s.get("teacher_agreement") or {}
     lift = s.get("agreement_lift") or {}
-    llo, lhi = lift.get("ci95") or (None, None)
+    llo, lhi = interval(lift, "ci95")
     kappa = s.get("mean_kappa") or {}
     gr.Markdown(f"Results of {m.get('created')} (profile `{m.get('profile')}`), {s.get('comments')} comments. "
                 f"Teacher agreement: fine-tuned **{_num(agree.get('finetuned'))}**, majority baseline (no model) "

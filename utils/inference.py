@@ -35,8 +35,9 @@ from typing import Callable, Optional, Sequence
 
 from Config.Config import Config
 from utils.chat import render_prompt
-from utils.io import append_jsonl, read_json, read_jsonl, write_json
-from utils.models import MARKER, load_model, load_tokenizer
+from utils.files import append_jsonl, read_json, read_jsonl, write_json
+from utils.models import load_model, load_tokenizer
+from utils.paths import MARKER, STUDENTS, generation_file, timing_file
 from utils.runtime import Runtime, check_machine, gpu_backend, prepare
 from utils.tasks import parse_answers_detailed
 
@@ -106,6 +107,34 @@ def _destroy_vllm_process_groups() -> None:
     destroy_distributed_environment()
 
 
+class PromptTooLong(ValueError):
+    """A prompt longer than the student reads (`max_prompt_tokens`): it is never generated from."""
+
+
+def max_prompt_tokens(cfg: Config, folder: Path, max_new_tokens: int) -> int:
+    """The longest rendered prompt, in tokens, a student is given: MAX_LENGTH (what Step 1 keeps and
+    Step 2 trains on, and vLLM's `max_model_len` less the answer), less where the model's positions
+    (`max_position_embeddings` in its config.json) could not hold the prompt and `max_new_tokens`."""
+    config = Path(folder) / "config.json"
+    positions = read_json(config).get("max_position_embeddings") if config.exists() else None
+    return min(cfg.MAX_LENGTH, positions - max_new_tokens) if positions else cfg.MAX_LENGTH
+
+
+def check_prompt_lengths(engine, ids: Sequence[str], texts: Sequence[str], what: str) -> None:
+    """Raise PromptTooLong naming every prompt longer than `engine.max_prompt_tokens`: a model fed more
+    would answer from positions it was never trained on (or has none for), with no sign of it."""
+    lengths = [len(row) for row in engine.tokenizer(list(texts), add_special_tokens=False)["input_ids"]] if texts else []
+    over = [(cid, n) for cid, n in zip(ids, lengths) if n > engine.max_prompt_tokens]
+    if over:
+        listed = ", ".join(f"{cid} ({n} tokens)" for cid, n in over[:5]) + (", ..." if len(over) > 5 else "")
+        raise PromptTooLong(
+            f"{len(over)} of {len(ids)} {what} are longer than the student reads: {listed}; the limit is "
+            f"{engine.max_prompt_tokens} prompt tokens (MAX_LENGTH={engine.cfg.MAX_LENGTH}, within the model's "
+            "positions less GEN_MAX_NEW_TOKENS). Nothing was generated. Step 1 drops such evaluation comments "
+            "(stage too_long): rerun Step 1 with this MAX_LENGTH (gold comments: shorten them in GOLD_FILE), "
+            "or raise MAX_LENGTH and run Steps 1-3 again.")
+
+
 class Engine:
     """One loaded model that turns rendered prompts into greedy completions, batch by batch."""
 
@@ -127,6 +156,7 @@ class Engine:
                            max_model_len=cfg.MAX_LENGTH + max_new_tokens, enforce_eager=cfg.VLLM_ENFORCE_EAGER)
         else:
             self.model = load_model(self.folder, cfg, self.runtime)
+        self.max_prompt_tokens = max_prompt_tokens(cfg, self.folder, max_new_tokens)
 
     def render(self, prompt: str) -> str:
         return render_prompt(self.tokenizer, prompt, self.cfg.system_prompt)
@@ -205,7 +235,7 @@ class PairEngine:
     largest logit difference). Greedy, like Step 3.
     """
 
-    NAMES = ("base", "finetuned")
+    NAMES = STUDENTS
 
     def __init__(self, base_folder: Path, adapter_folder: Path, cfg: Config, max_new_tokens: int,
                  runtime: Optional[Runtime] = None):
@@ -215,6 +245,7 @@ class PairEngine:
         self.tokenizer = load_tokenizer(base_folder, cfg)
         base = load_model(base_folder, cfg, runtime)
         self.model = PeftModel.from_pretrained(base, str(adapter_folder)).eval()
+        self.max_prompt_tokens = max_prompt_tokens(cfg, Path(base_folder), max_new_tokens)
 
     def render(self, prompt: str) -> str:
         return render_prompt(self.tokenizer, prompt, self.cfg.system_prompt)
@@ -300,10 +331,6 @@ def model_identity(folder: Path) -> str:
     return hashlib.sha256(source.read_bytes()).hexdigest()[:16]
 
 
-def generation_file(cfg: Config, model_name: str, comment_type: str) -> Path:
-    return cfg.results_dir / "generations" / f"{model_name}_{comment_type}.jsonl"
-
-
 def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequence[dict],
                      comment_type: str, progress: bool = True) -> list[dict]:
     """Answer every record, appending batch by batch; finished ids are never recomputed."""
@@ -326,6 +353,8 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
     if done:
         print(f"{model_name}/{comment_type}: {len(done)} answers already on disk, {len(todo)} to go")
     rendered = [(r["id"], engine.render(r["Prompt"])) for r in todo]
+    check_prompt_lengths(engine, [cid for cid, _ in rendered], [text for _, text in rendered],
+                         f"{model_name}/{comment_type} comments")  # before any generation: none is cut or skipped
     # Longest first: similar lengths share a batch (little padding) and memory peaks early.
     rendered.sort(key=lambda item: -len(item[1]))
     size = engine.chunk_size(engine.cfg.GEN_BATCH_SIZE)
@@ -348,11 +377,6 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
               for t in read_jsonl(timing_path) for cid in t["ids"]}
     by_id = {row["id"]: row for row in read_jsonl(path)}
     return [timing.get(r["id"], {}) | by_id[r["id"]] for r in records]
-
-
-def timing_file(path: Path) -> Path:
-    """Where the batch timings of a generation file go (kept out of the answers themselves)."""
-    return path.with_suffix(".timing.jsonl")
 
 
 def speed_stats(rows: Sequence[dict], comment_type: str) -> dict:
