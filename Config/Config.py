@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 from urllib.parse import urlsplit, urlunsplit
 
+from utils.tasks import TASK_NAMES  # the comment types (light: no model library behind it)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 PROFILE_NAMES = ("tiny", "demo", "amp")
@@ -74,7 +76,7 @@ class Config:
 
     # ----------------------------------------------------------------------------- task
     VENDOR_NAME: str = "Cloudera"  # the company whose support engineers write vendor comments
-    COMMENT_TYPES: tuple[str, ...] = ("vendor", "customer")  # which tasks to run
+    COMMENT_TYPES: tuple[str, ...] = TASK_NAMES  # which tasks of utils.tasks.TASKS to run
     SYSTEM_PROMPT: str = (
         "You analyse comments from {vendor} support cases. Answer every question, one per line, "
         "as `N. value`, and write nothing else."
@@ -82,6 +84,7 @@ class Config:
     PROMPT_STYLE: Literal["full", "compact"] = "full"  # compact lists questions in short form
 
     # ----------------------------------------------------------------------------- data (Step 1)
+    # One export per comment type, in <TYPE>_SDS_FILE (`sds_file_key`): a new type adds its field here.
     VENDOR_SDS_FILE: str = "Data/VendorComments.json"  # SDS export of vendor-comment pairs
     CUSTOMER_SDS_FILE: str = "Data/CustomerComments.json"  # SDS export of customer-comment pairs
     SDS_FORMAT: Literal["auto", "evaluated", "generation"] = "auto"
@@ -179,6 +182,21 @@ class Config:
     TEACHER_BACKOFF_MAX_S: float = 60.0  # longest backoff wait between two tries
     TEACHER_PRICE_PER_MTOK: tuple[float, float] = (0.0, 0.0)  # (prompt, completion) price per million tokens
     TEACHER_JUDGE_PRICE_PER_MTOK: Optional[tuple[float, float]] = None  # None: the teacher's prices
+    # More data like the training data (`python -m utils.synth`) and the loop that asks for it when the
+    # student falls short (`python -m utils.pipeline --loop`). Both use the teacher endpoint above.
+    # Step 1 adds the pairs of these extra SDS evaluated exports (e.g. synthetic ones) to the training
+    # data only, after its own split: the evaluation split never changes. The loop appends its own.
+    VENDOR_EXTRA_SDS_FILES: tuple[str, ...] = ()
+    CUSTOMER_EXTRA_SDS_FILES: tuple[str, ...] = ()
+    SYNTH_DIR: str = "Data/synthetic"  # where the loop writes each round's new exports and their cards
+    SYNTH_PER_ROUND: int = 100  # new comments asked per type and round: more data per retraining, more teacher cost
+    SYNTH_TEMPERATURE: float = 0.9  # writing new comments: higher is more varied, and more often off-task (rejected)
+    SYNTH_MAX_TOKENS: int = 400  # length cap of a new comment: support comments rarely need more
+    LOOP_MAX_ROUNDS: int = 3  # rounds of Steps 1-3 at most, the first on your data alone: each more round may lift
+    # the weak questions, and costs a retraining, an evaluation and SYNTH_PER_ROUND x 3 teacher calls per type
+    LOOP_WEAK_QUESTIONS: int = 3  # questions per type the new data aim at: fewer focus it, more spread it
+    LOOP_TRAIN_SAMPLE: int = 200  # real training comments per type the student answers to find its mistakes (the
+    # seeds): more finds more seeds and costs inference time (about Step 3's fine-tuned pass per 200)
 
     # ----------------------------------------------------------------------------- tracking, app
     MLFLOW_TRACKING: bool = True  # log steps 2 and 3 to MLflow when it is installed
@@ -193,11 +211,16 @@ class Config:
         problems = []
         if self.PROFILE not in PROFILE_NAMES:
             problems.append(f"PROFILE must be one of {PROFILE_NAMES}, not {self.PROFILE!r}")
-        if not self.COMMENT_TYPES or set(self.COMMENT_TYPES) - {"vendor", "customer"}:
-            problems.append("COMMENT_TYPES must name 'vendor' and/or 'customer'")
+        valid_types = ", ".join(repr(t) for t in TASK_NAMES)
+        if not self.COMMENT_TYPES or set(self.COMMENT_TYPES) - set(TASK_NAMES):
+            problems.append(f"COMMENT_TYPES must name one or more of {valid_types}")
+        for ctype in set(self.COMMENT_TYPES) & set(TASK_NAMES):
+            if not hasattr(self, sds_file_key(ctype)):
+                problems.append(f"the comment type {ctype!r} needs its SDS export in a setting {sds_file_key(ctype)}; "
+                                "add that field to Config")
         for key in self.TRAIN_SIZE:
-            if key not in ("vendor", "customer"):
-                problems.append(f"TRAIN_SIZE has key {key!r}; valid keys: 'vendor', 'customer'")
+            if key not in TASK_NAMES:
+                problems.append(f"TRAIN_SIZE has key {key!r}; valid keys: {valid_types}")
         if any(v < 1 for v in self.TRAIN_SIZE.values()) or self.EVAL_SIZE < 1:
             problems.append("TRAIN_SIZE values and EVAL_SIZE must be at least 1")
         if self.NEAR_DUP_THRESHOLD is not None and not 0 < self.NEAR_DUP_THRESHOLD <= 1:
@@ -225,6 +248,7 @@ class Config:
             problems.append("JUDGE='llm' needs a judge: set JUDGE_MODEL (a local model) or JUDGE_ENDPOINT_URL "
                             "(with JUDGE_ENDPOINT_MODEL), or set JUDGE='reference'")
         problems += _sds_stem_problems(self)
+        problems += _extra_sds_problems(self)
         low, high = self.EXPECTED_WIN_RATE
         if not 0 <= low <= high <= 1:
             problems.append("EXPECTED_WIN_RATE must be (low, high) with 0 <= low <= high <= 1")
@@ -258,8 +282,8 @@ class Config:
         return self.path(self.RESULTS_DIR)
 
     def sds_file(self, comment_type: str) -> Path:
-        """The SDS export that feeds one comment type."""
-        return self.path({"vendor": self.VENDOR_SDS_FILE, "customer": self.CUSTOMER_SDS_FILE}[comment_type])
+        """The SDS export that feeds one comment type (the setting `sds_file_key` names)."""
+        return self.path(getattr(self, sds_file_key(comment_type)))
 
     @property
     def system_prompt(self) -> str:
@@ -372,9 +396,12 @@ def resolve_profile(profile: Optional[str] = None) -> str:
     return name
 
 
-# Config keys read from environment variables of the same name (empty = unset). Only the judge
-# endpoint: its key stays in the variable named by JUDGE_API_KEY_ENV and is never a Config value.
-ENV_SETTINGS = ("JUDGE_ENDPOINT_URL", "JUDGE_ENDPOINT_MODEL")
+# Config keys read from environment variables of the same name (empty = unset): the endpoints and
+# the tracking server. Keys stay in the variables named by the *_API_KEY_ENV settings and are never
+# Config values. A URL may carry a password, so the runner hands these to a notebook's kernel
+# through the environment, never as papermill parameters (which are written into runs/*.ipynb).
+ENV_SETTINGS = ("JUDGE_ENDPOINT_URL", "JUDGE_ENDPOINT_MODEL", "TEACHER_ENDPOINT_URL", "TEACHER_JUDGE_URL",
+                "MLFLOW_TRACKING_URI")
 
 
 def load_config(profile: Optional[str] = None, overrides: Optional[dict[str, Any]] = None) -> Config:
@@ -461,7 +488,7 @@ def _coerce(key: str, raw: Any, f: dataclasses.Field) -> Any:
         if origin in (tuple, dict, list):
             value = json.loads(text)
             if origin is dict and isinstance(value, int):  # one number for every type
-                return {t: value for t in ("vendor", "customer")}
+                return {t: value for t in TASK_NAMES}
             return tuple(value) if origin is tuple else value
     except (ValueError, json.JSONDecodeError) as err:
         raise ConfigError(f"Bad value for {key}: {raw!r} ({err}). Expected {_describe(hint)}.") from None
@@ -497,6 +524,12 @@ _RANGES: dict[str, tuple[str, typing.Callable[[Any], bool]]] = {
     "JUDGE_CALIBRATION_MIN": ("in [0, 1]", lambda v: 0 <= v <= 1),
     "APP_PORT": ("a TCP port in 1-65535", lambda v: 1 <= v <= 65535),
     "VLLM_GPU_MEMORY_UTILIZATION": ("in (0, 1) (a share of the whole GPU)", lambda v: 0 < v < 1),
+    "SYNTH_PER_ROUND": ("at least 1 (new comments per type and round)", lambda v: v >= 1),
+    "SYNTH_TEMPERATURE": ("in [0, 2]", lambda v: 0 <= v <= 2),
+    "SYNTH_MAX_TOKENS": ("at least 16 (room for a comment)", lambda v: v >= 16),
+    "LOOP_MAX_ROUNDS": ("at least 1 (1: the first round only, no synthetic data)", lambda v: v >= 1),
+    "LOOP_WEAK_QUESTIONS": ("at least 1 (questions per type the new data aim at)", lambda v: v >= 1),
+    "LOOP_TRAIN_SAMPLE": ("at least 1 (training comments per type the student answers)", lambda v: v >= 1),
 }
 # "all-linear", or module names (dotted suffixes allowed: "self_attn.q_proj") separated by commas
 _MODULE_NAME = r"\s*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*\s*"
@@ -509,19 +542,50 @@ def _range_problems(cfg: Config) -> list[str]:
             if (value := getattr(cfg, name)) is not None and not test(value)]
 
 
+def sds_file_key(comment_type: str) -> str:
+    """The setting that holds a comment type's SDS export: VENDOR_SDS_FILE for `vendor`."""
+    return f"{comment_type.upper()}_SDS_FILE"
+
+
 def _sds_stem_problems(cfg: Config) -> list[str]:
     """Step 1 names its outputs after each export's file name stem: two equal stems would collide.
 
     utils.data checks this again when it runs; here it fails when the Config is built.
     """
-    if not {"vendor", "customer"} <= set(cfg.COMMENT_TYPES):
-        return []
-    vendor, customer = Path(cfg.VENDOR_SDS_FILE).stem, Path(cfg.CUSTOMER_SDS_FILE).stem
-    if vendor != customer:
-        return []
-    return [f"VENDOR_SDS_FILE ({cfg.VENDOR_SDS_FILE}) and CUSTOMER_SDS_FILE ({cfg.CUSTOMER_SDS_FILE}) must have "
-            f"different file names: both are {vendor!r}, and Step 1 names its outputs after them, so they "
-            "would overwrite each other. Rename one export."]
+    types = [t for t in TASK_NAMES if t in cfg.COMMENT_TYPES and hasattr(cfg, sds_file_key(t))]
+    problems = []
+    for i, first in enumerate(types):
+        for other in types[i + 1:]:
+            a, b = sds_file_key(first), sds_file_key(other)
+            stem = Path(getattr(cfg, a)).stem
+            if stem == Path(getattr(cfg, b)).stem:
+                problems.append(
+                    f"{a} ({getattr(cfg, a)}) and {b} ({getattr(cfg, b)}) must have different file names: both "
+                    f"are {stem!r}, and Step 1 names its outputs after them, so they would overwrite each other. "
+                    "Rename one export.")
+    return problems
+
+
+def extra_sds_key(comment_type: str) -> str:
+    """The setting that lists a comment type's extra SDS exports: VENDOR_EXTRA_SDS_FILES for `vendor`."""
+    return f"{comment_type.upper()}_EXTRA_SDS_FILES"
+
+
+def _extra_sds_problems(cfg: Config) -> list[str]:
+    """Step 1 names each extra export's rejects file after its stem: every stem must be its own."""
+    types = [t for t in TASK_NAMES if hasattr(cfg, sds_file_key(t))]
+    stems: dict[str, str] = {}
+    for ctype in types:
+        stems.setdefault(Path(getattr(cfg, sds_file_key(ctype))).stem, sds_file_key(ctype))
+    problems = []
+    for key in (extra_sds_key(t) for t in types if hasattr(cfg, extra_sds_key(t))):
+        for value in getattr(cfg, key):
+            stem = Path(value).stem
+            if stem in stems:
+                problems.append(f"{key} holds {value}, whose file name {stem!r} is also that of {stems[stem]}: Step 1 "
+                                "names its outputs after it. Give each extra export its own name.")
+            stems.setdefault(stem, key)
+    return problems
 
 
 def _check_types(cfg: Config) -> None:

@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from Config.Config import load_config  # noqa: E402
 from utils.chat import render_prompt, tokenize_example  # noqa: E402
-from utils.io import read_json, read_jsonl  # noqa: E402
+from utils.files import read_json, read_jsonl  # noqa: E402
 from utils.models import model_dir  # noqa: E402
-from utils.train import merged_dir  # noqa: E402
+from utils.paths import MissingStepOutput, finetuned_dir, training_card_file  # noqa: E402
 
 CARD_KEYS = ("backend", "device", "dtype", "optimizer_steps", "first_dev_loss", "final_dev_loss",
              "tokens_per_second", "peak_memory_mb", "merge_max_logit_diff")
@@ -42,7 +42,11 @@ def main(work: Path) -> int:
 
     print("-- training cards")
     for name, tmp, backend in (("unsloth", "tmp", "unsloth"), ("QLoRA", "tmp_qlora", "hf")):
-        card_file = merged_dir(smoke_config(work, TMP_DIR=str(work / tmp))) / "training_card.json"
+        try:
+            card_file = training_card_file(finetuned_dir(smoke_config(work, TMP_DIR=str(work / tmp))))
+        except MissingStepOutput as err:
+            failures.append(str(err))
+            continue
         if not card_file.exists():
             failures.append(f"no training card at {card_file}")
             continue
@@ -86,7 +90,7 @@ def check_engines(cfg) -> list[str]:
 
     record = next(iter(load_eval_records(cfg).values()))[0]
     failures = []
-    for name, folder in (("base", model_dir(cfg, "student")), ("finetuned", merged_dir(cfg)),
+    for name, folder in (("base", model_dir(cfg, "student")), ("finetuned", finetuned_dir(cfg)),
                          ("judge", model_dir(cfg, "judge"))):
         engine = Engine(folder, cfg, max_new_tokens=1)
         try:

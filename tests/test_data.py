@@ -374,7 +374,8 @@ def test_scrubbing_changes_text_and_drops_nothing(tmp_path):
 
 # ------------------------------------------------------------------------------ tables and plot
 def test_tables_and_plot_for_the_notebook(tmp_path, edge_file):
-    from utils.data import funnel_frame, label_distribution_frame, plot_label_distribution, rejects_frame
+    from utils.data import funnel_frame, label_distribution_frame, rejects_frame
+    from utils.figures import plot_label_distribution
 
     result = prepare_data(config(tmp_path, edge_file))
     assert funnel_frame(result)["VendorComments.json"].to_dict()["near_duplicate"] == 1

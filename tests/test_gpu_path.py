@@ -12,7 +12,7 @@ import pytest
 from Config.Config import load_config
 from utils import inference, install, models, train
 from utils.chat import render_prompt, tokenize_example
-from utils.io import write_json
+from utils.files import write_json
 from utils.runtime import Runtime, prepare
 from utils.tasks import build_prompt
 

@@ -4,7 +4,7 @@ import pytest
 
 from Config.Config import load_config
 from utils import evaluation, inference
-from utils.io import read_jsonl
+from utils.files import read_jsonl
 from utils.tasks import build_prompt, format_answers, questions
 
 
@@ -108,7 +108,7 @@ def test_llm_judge_against_an_openai_compatible_server(tiny_folder, tiny_server,
 
 def test_a_torn_last_line_is_repaired_not_fatal(tmp_path):
     """A kill mid-write leaves half a row; the next append must not glue a row onto it."""
-    from utils.io import append_jsonl, read_jsonl, repair_jsonl
+    from utils.files import append_jsonl, read_jsonl, repair_jsonl
 
     path = tmp_path / "progress.jsonl"
     append_jsonl(path, [{"id": 1}, {"id": 2}])

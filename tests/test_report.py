@@ -8,8 +8,8 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
 from Config.Config import load_config
-from utils import report
-from utils.io import read_json, read_jsonl
+from utils import figures, report
+from utils.files import read_json, read_jsonl
 from utils.metrics import compute_metrics
 from utils.tasks import TASKS
 
@@ -279,21 +279,21 @@ def test_examples_side_by_side_and_deterministic(metrics):
 
 # ------------------------------------------------------------------------------ plots
 def test_plots_return_figures_with_one_bar_per_item(metrics):
-    win = report.plot_win_rates(metrics)
+    win = figures.plot_win_rates(metrics)
     assert isinstance(win, Figure) and bars(win) == N_QUESTIONS
     assert "n = 13" in win.axes[0].get_title()
     labels = [t.get_text() for t in win.axes[0].get_yticklabels()]
     assert labels[0] == "vendor Q1 technical" and "customer Q3 frustration" in labels
-    agreement = report.plot_teacher_agreement(metrics)
+    agreement = figures.plot_teacher_agreement(metrics)
     assert bars(agreement) == 2 * N_QUESTIONS  # base and fine-tuned
-    outcomes = report.plot_outcomes(metrics)
+    outcomes = figures.plot_outcomes(metrics)
     assert bars(outcomes) == 4 * N_QUESTIONS  # wins, ties, losses, unparsed
     assert win._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"  # shows itself in a notebook
 
 
 def test_plots_of_one_type_and_of_nothing():
     only_vendor = compute_metrics([V(0, 1, "win")], [], TASKS, 20, 0)
-    assert bars(report.plot_win_rates(only_vendor)) == 11
+    assert bars(figures.plot_win_rates(only_vendor)) == 11
     empty = {"summary": {}, "by_type": {}, "by_question": []}
-    for plot in (report.plot_win_rates, report.plot_teacher_agreement, report.plot_outcomes):
+    for plot in (figures.plot_win_rates, figures.plot_teacher_agreement, figures.plot_outcomes):
         assert isinstance(plot(empty), Figure)

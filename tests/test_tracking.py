@@ -7,7 +7,7 @@ import pytest
 
 from Config.Config import load_config
 from utils import tracking
-from utils.io import write_json
+from utils.files import write_json
 from utils.metrics import compute_metrics
 from utils.report import write_results
 from utils.tasks import TASKS

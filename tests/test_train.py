@@ -9,7 +9,7 @@ import pytest
 from Config.Config import PROJECT_ROOT, load_config
 from utils import models, train
 from utils.chat import IGNORE_INDEX, render_prompt, tokenize_example
-from utils.io import write_json
+from utils.files import write_json
 from utils.runtime import prepare
 from utils.tasks import build_prompt, format_answers, questions
 

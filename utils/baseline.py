@@ -27,9 +27,9 @@ from collections import Counter
 from typing import Any, Mapping, Sequence
 
 from Config.Config import Config
-from utils.data import output_paths
-from utils.io import read_json
+from utils.files import read_json
 from utils.judge import as_int, rouge_l
+from utils.paths import require, train_file
 from utils.tasks import AnswerValue, parse_answers, questions
 
 
@@ -76,12 +76,9 @@ def majority_from_records(records: Sequence[Mapping[str, Any]], comment_type: st
 
 def majority_answers(cfg: Config) -> dict[str, dict[int, AnswerValue]]:
     """The baseline's answers per comment type, from Step 1's training files."""
-    paths = output_paths(cfg)
     out = {}
     for comment_type in cfg.COMMENT_TYPES:
-        path = paths[f"{comment_type}_train"]
-        if not path.exists():
-            raise FileNotFoundError(f"{path} does not exist: run Step 1 (1_Data_Preparation.ipynb) first; "
-                                    "the majority baseline is built from its training file.")
+        path = require(train_file(cfg, comment_type), "Step 1 (1_Data_Preparation.ipynb)",
+                       "the majority baseline is built from its training file")
         out[comment_type] = majority_from_records(read_json(path), comment_type, cfg.MAJORITY_TEXT_SAMPLE, cfg.SEED)
     return out

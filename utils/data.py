@@ -33,6 +33,13 @@ The funnel of one SDS file, in order. Nothing leaves without a count and a reaso
   pii_scrubbed     kept records whose text was masked (SCRUB_PII): changed, never dropped
   eval, train, unused   the split of the kept records
 Every dropped record goes to `Data/rejects/<input stem>_rejects.json` with its stage and reason.
+
+Extra exports (<TYPE>_EXTRA_SDS_FILES, e.g. `utils.synth`'s synthetic pairs) pass the same funnel
+after the main export has been split, their duplicate stages also comparing with every comment
+kept before them (the main export's, then earlier extras'), and join the merged training file
+only: the per-type train and evaluation files, and so the split, the majority baseline and Step 3,
+are the main export's alone. Their ids are `<type>-<extra stem>-<index>`; their funnels (and the
+card `utils.synth` wrote beside each, `extra_card_path`) go into the data card under `extra_files`.
 Beyond a file `utils.sds` cannot read at all, a file fails only when fewer than two usable
 comments are left; the message holds the funnel, the most common reasons and the setting to change.
 
@@ -74,8 +81,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from Config.Config import Config
-from utils.io import file_sha256, library_versions, write_json
+from Config.Config import Config, extra_sds_key, sds_file_key
+from utils.paths import data_card_file, eval_file, merged_train_file, rejects_file, train_file
+from utils.files import file_sha256, library_versions, write_json
 from utils.sds import SCORE_SCALE, FAILED_SCORE, SDSExport, SDSPair, Unusable, load_sds, require_scores
 from utils.tasks import _NUMBERED as _ANSWER_LINE  # the parser's own test of "this line opens answer N"
 from utils.tasks import build_prompt, format_answers, parse_answers, parse_answers_detailed, questions
@@ -84,16 +92,27 @@ READ_STAGES = ("failed_pairs", "unreadable")  # records that never became pairs
 DROP_STAGES = ("low_score", "duplicate", "near_duplicate", "invalid_answers", "too_long")
 REJECT_STAGES = READ_STAGES + DROP_STAGES
 SPLIT_STAGES = ("eval", "train", "unused")
-CONFIG_KEYS = {"vendor": "VENDOR_SDS_FILE", "customer": "CUSTOMER_SDS_FILE"}
-MERGED_TRAIN_FILE = "AllComments_Clean_Train.json"
-DATA_CARD_FILE = "data_card.json"
-REJECTS_DIR = "rejects"
 ID_SCHEME = "<type>-<index>: the record's position in its SDS export, failed pairs not counted"
 BYTES_PER_TOKEN = 3  # the length estimate before Step 0: SmolLM2's tokenizer reads 2.6-3 bytes/token here
 
 
 class DataError(ValueError):
     """Data that cannot give a usable split, or a broken guarantee; the message names the file."""
+
+
+@dataclass
+class ExtraData:
+    """One extra export of a type: its funnel and the records it adds to the merged training file."""
+
+    source: Path
+    sha256: str
+    format: str
+    shape: str
+    funnel: dict[str, int]
+    kept: list[dict]
+    rejects: list[dict]
+    rejects_path: Path
+    card: Optional[dict] = None  # what made the export (`extra_card_path`), when its maker wrote one
 
 
 @dataclass
@@ -115,6 +134,11 @@ class TypeData:
     keys: dict[str, int] = field(default_factory=dict)  # "comment key -> answers key": pairs read so
     notes: list[str] = field(default_factory=list)  # what utils.sds read in an unusual way
     cleaned: dict[str, list[str]] = field(default_factory=dict)  # kept id -> answer lines removed
+    extras: list[ExtraData] = field(default_factory=list)  # extra exports: training records only
+
+    @property
+    def extra_train(self) -> list[dict]:
+        return [rec for e in self.extras for rec in e.kept]
 
 
 @dataclass
@@ -171,12 +195,13 @@ def prepare_data(cfg: Config) -> DataResult:
         require_usable(path, funnel, rejects)
         train, evaluation = split_records(kept, cfg.EVAL_SIZE, _train_size(cfg, ctype), cfg.SEED,
                                           what=f"{path} ({_funnel_text(funnel)})")
-        check_disjoint(train, evaluation, cfg.NEAR_DUP_THRESHOLD, what=str(path))
+        extras = load_extras(cfg, ctype, kept, counter)
+        check_disjoint(train + [r for e in extras for r in e.kept], evaluation, cfg.NEAR_DUP_THRESHOLD, what=str(path))
         funnel.update(eval=len(evaluation), train=len(train), unused=len(kept) - len(train) - len(evaluation))
         types[ctype] = TypeData(ctype, path, file_sha256(path), export.format, export.topics, funnel,
                                 kept, rejects, train, evaluation, shape=export.shape, container=export.container,
-                                keys=export.keys, notes=export.notes, cleaned=cleaned)
-    merged = [rec for t in types.values() for rec in t.train]
+                                keys=export.keys, notes=export.notes, cleaned=cleaned, extras=extras)
+    merged = [rec for t in types.values() for rec in t.train + t.extra_train]
     random.Random(cfg.SEED).shuffle(merged)  # types interleaved, the same way for the same seed
     paths = output_paths(cfg)
     card = build_data_card(types, cfg, paths, counter)
@@ -189,21 +214,50 @@ def load_export(cfg: Config, comment_type: str) -> SDSExport:
     """Read one type's SDS export with the Config's format and key settings (what Step 1 reads)."""
     export = load_sds(cfg.sds_file(comment_type), fmt=cfg.SDS_FORMAT, topic_key=cfg.SDS_TOPIC_KEY,
                       prompt_key=cfg.SDS_PROMPT_KEY, completion_key=cfg.SDS_COMPLETION_KEY,
-                      config_key=CONFIG_KEYS[comment_type])
+                      config_key=sds_file_key(comment_type))
     require_scores(export, cfg.SCORE_THRESHOLD)
     return export
 
 
+def extra_card_path(export: Path) -> Path:
+    """The card beside an extra export saying what made it (written by `utils.synth`, read by Step 1)."""
+    export = Path(export)
+    return export.with_name(f"{export.stem}_card.json")
+
+
+def load_extras(cfg: Config, comment_type: str, kept: Sequence[dict], counter: LengthCounter) -> list[ExtraData]:
+    """Pass each extra export of a type through the funnel, duplicates judged against all kept before it."""
+    from utils.files import read_json
+
+    key = extra_sds_key(comment_type)
+    known = [(r["id"], r["Comment"]) for r in kept]
+    out = []
+    for value in getattr(cfg, key, ()):
+        path = cfg.path(value)
+        export = load_sds(path, fmt=cfg.SDS_FORMAT, topic_key=cfg.SDS_TOPIC_KEY, prompt_key=cfg.SDS_PROMPT_KEY,
+                          completion_key=cfg.SDS_COMPLETION_KEY, config_key=key)
+        require_scores(export, cfg.SCORE_THRESHOLD)
+        records, rejects, funnel, _ = filter_export(export, comment_type, cfg, counter,
+                                                   id_prefix=f"{comment_type}-{path.stem}", known=known)
+        funnel.update(eval=0, train=len(records), unused=0)
+        card = extra_card_path(path)
+        out.append(ExtraData(path, file_sha256(path), export.format, export.shape, funnel, records, rejects,
+                             rejects_file(cfg, comment_type).with_name(f"{path.stem}_rejects.json"),
+                             read_json(card) if card.exists() else None))
+        known += [(r["id"], r["Comment"]) for r in records]
+    return out
+
+
 def output_paths(cfg: Config) -> dict[str, Path]:
-    """Where Step 1 writes, by name: `<type>_train`, `<type>_eval`, `<type>_rejects`, merged, card."""
+    """Where Step 1 writes, by name: `<type>_train`, `<type>_eval`, `<type>_rejects`, merged, card
+    (each one named by `utils.paths`)."""
     out: dict[str, Path] = {}
     for ctype in cfg.COMMENT_TYPES:
-        stem = cfg.sds_file(ctype).stem
-        out[f"{ctype}_train"] = cfg.data_dir / f"{stem}_Train_Clean.json"
-        out[f"{ctype}_eval"] = cfg.data_dir / f"{stem}_Evaluation_Clean.json"
-        out[f"{ctype}_rejects"] = cfg.data_dir / REJECTS_DIR / f"{stem}_rejects.json"
-    out["merged_train"] = cfg.data_dir / MERGED_TRAIN_FILE
-    out["data_card"] = cfg.data_dir / DATA_CARD_FILE
+        out[f"{ctype}_train"] = train_file(cfg, ctype)
+        out[f"{ctype}_eval"] = eval_file(cfg, ctype)
+        out[f"{ctype}_rejects"] = rejects_file(cfg, ctype)
+    out["merged_train"] = merged_train_file(cfg)
+    out["data_card"] = data_card_file(cfg)
     return out
 
 
@@ -212,6 +266,8 @@ def _write_outputs(result: DataResult) -> None:
         write_json(result.paths[f"{ctype}_train"], data.train)
         write_json(result.paths[f"{ctype}_eval"], data.eval)
         write_json(result.paths[f"{ctype}_rejects"], data.rejects)
+        for extra in data.extras:
+            write_json(extra.rejects_path, extra.rejects)
     write_json(result.paths["merged_train"], result.merged_train)
     write_json(result.paths["data_card"], result.card)  # last, so a card never describes unwritten files
 
@@ -226,30 +282,35 @@ def _train_size(cfg: Config, comment_type: str) -> int:
 def _check_distinct_stems(cfg: Config) -> None:
     stems = [cfg.sds_file(t).stem for t in cfg.COMMENT_TYPES]
     if len(set(stems)) != len(stems):
+        same = [sds_file_key(t) for t, stem in zip(cfg.COMMENT_TYPES, stems) if stems.count(stem) > 1]
         raise DataError(
-            f"VENDOR_SDS_FILE and CUSTOMER_SDS_FILE have the same file name ({stems[0]}); the outputs "
-            "are named after it and would overwrite each other. Give each export its own name."
+            f"{' and '.join(same)} have the same file name ({next(s for s in stems if stems.count(s) > 1)}); "
+            "the outputs are named after it and would overwrite each other. Give each export its own name."
         )
 
 
 # ================================================================================ the funnel
-def filter_export(export: SDSExport, comment_type: str, cfg: Config, counter: Optional[LengthCounter] = None
+def filter_export(export: SDSExport, comment_type: str, cfg: Config, counter: Optional[LengthCounter] = None,
+                  id_prefix: Optional[str] = None, known: Sequence[tuple[str, str]] = ()
                   ) -> tuple[list[dict], list[dict], dict[str, int], dict[str, list[str]]]:
     """Pass one export through the funnel. Returns (kept records, rejects, funnel counts, cleaned).
 
     `cleaned` maps the id of each kept record whose answer text lost lines to those lines. The
     counts always add up: input = kept + the five drops, and every drop and every record SDS
-    wrote but `utils.sds` could not use is one reject.
+    wrote but `utils.sds` could not use is one reject. Ids start with `id_prefix` (default: the
+    type); `known` holds (id, comment) pairs kept before this export, which its duplicates and
+    near-duplicates are dropped against as well (extra exports).
     """
     questions(comment_type)  # an unknown type fails here, before any work
     counter = counter or length_counter(cfg)
-    rejects = _read_rejects(export.unusable, comment_type)
-    candidates = [_candidate(p, comment_type, cfg.SCRUB_PII) for p in export.pairs]
+    prefix = id_prefix or comment_type
+    rejects = _read_rejects(export.unusable, prefix)
+    candidates = [_candidate(p, prefix, cfg.SCRUB_PII) for p in export.pairs]
     funnel = {"failed_pairs": export.failed_pairs, "unreadable": export.unreadable, "input": len(candidates)}
     stages: list[tuple[str, Callable[[list[_Candidate]], list[_Candidate]]]] = [
         ("low_score", lambda cs: _drop_low_scores(cs, cfg.SCORE_THRESHOLD, rejects)),
-        ("duplicate", lambda cs: _drop_duplicates(cs, rejects)),
-        ("near_duplicate", lambda cs: _drop_near_duplicates(cs, cfg.NEAR_DUP_THRESHOLD, rejects)),
+        ("duplicate", lambda cs: _drop_duplicates(cs, rejects, known)),
+        ("near_duplicate", lambda cs: _drop_near_duplicates(cs, cfg.NEAR_DUP_THRESHOLD, rejects, known)),
         ("invalid_answers", lambda cs: _drop_invalid(cs, comment_type, rejects)),
         ("too_long", lambda cs: _drop_too_long(cs, comment_type, cfg, counter, rejects)),
     ]
@@ -307,7 +368,9 @@ _FIXES = {
 
 
 def _read_rejects(unusable: list[Unusable], comment_type: str) -> list[dict]:
-    """The records `utils.sds` could not use, as rejects, the record kept as found in the file."""
+    """The records `utils.sds` could not use, as rejects, the record kept as found in the file.
+
+    `comment_type` is the ids' prefix (the type, or `<type>-<stem>` for an extra export)."""
     out, counts = [], Counter()
     for u in unusable:
         if u.index is not None:
@@ -367,8 +430,11 @@ def normalize(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _drop_duplicates(cands: list[_Candidate], rejects: list[dict]) -> list[_Candidate]:
+def _drop_duplicates(cands: list[_Candidate], rejects: list[dict],
+                     known: Sequence[tuple[str, str]] = ()) -> list[_Candidate]:
     first: dict[str, str] = {}
+    for rid, text in known:
+        first.setdefault(normalize(text), rid)
     kept = []
     for c in cands:
         key = normalize(c.text)
@@ -380,23 +446,26 @@ def _drop_duplicates(cands: list[_Candidate], rejects: list[dict]) -> list[_Cand
     return kept
 
 
-def _drop_near_duplicates(cands: list[_Candidate], threshold: Optional[float],
-                          rejects: list[dict]) -> list[_Candidate]:
+def _drop_near_duplicates(cands: list[_Candidate], threshold: Optional[float], rejects: list[dict],
+                          known: Sequence[tuple[str, str]] = ()) -> list[_Candidate]:
     if threshold is None:
         return cands
     earlier: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for i, j, jac in near_duplicate_pairs([c.text for c in cands], threshold):
-        earlier[j].append((i, jac))
-    alive = [True] * len(cands)
+    k = len(known)  # the known comments come first: indexes below k are theirs, and always kept
+    for i, j, jac in near_duplicate_pairs([t for _, t in known] + [c.text for c in cands], threshold):
+        if j >= k:
+            earlier[j - k].append((i, jac))
+    ids = [rid for rid, _ in known] + [c.id for c in cands]
+    alive = [True] * (k + len(cands))
     for j, c in enumerate(cands):
         # only a comment still kept can make a later one redundant
         hit = next(((i, jac) for i, jac in sorted(earlier[j]) if alive[i]), None)
         if hit:
-            alive[j] = False
-            other = cands[hit[0]].id
+            alive[k + j] = False
+            other = ids[hit[0]]
             rejects.append(_reject(c, "near_duplicate", f"word 3-gram Jaccard {hit[1]:.3f} with {other}",
                                    duplicate_of=other, jaccard=round(hit[1], 4)))
-    return [c for c, a in zip(cands, alive) if a]
+    return [c for c, a in zip(cands, alive[k:]) if a]
 
 
 def _drop_invalid(cands: list[_Candidate], comment_type: str, rejects: list[dict]) -> list[_Candidate]:
@@ -844,7 +913,7 @@ def _length_stats(lengths: list[int], max_length: int) -> dict:
 
 def build_data_card(types: dict[str, TypeData], cfg: Config, paths: dict[str, Path],
                     counter: Optional[LengthCounter] = None) -> dict:
-    """What went in, what came out and why: the JSON saved as `Data/data_card.json`.
+    """What went in, what came out and why: the JSON saved as `utils.paths.data_card_file`.
 
     Per file: the SDS shape detected, the keys the pairs were read from, what was read in an
     unusual way (`notes`), the funnel, and the answer lines taken out of each kept record.
@@ -863,7 +932,12 @@ def build_data_card(types: dict[str, TypeData], cfg: Config, paths: dict[str, Pa
         },
         "length_check": {"max_length": cfg.MAX_LENGTH, "counted": "Prompt + newline + Completion",
                          "counted_by": counter.counted_by},
-        "merged_train": {"path": str(paths["merged_train"]), "records": sum(len(d.train) for d in types.values())},
+        "merged_train": {"path": str(paths["merged_train"]),
+                         "records": sum(len(d.train) + len(d.extra_train) for d in types.values()),
+                         "from_extra_files": sum(len(d.extra_train) for d in types.values())},
+        "extra_files": {t: [{"input": str(e.source), "sha256": e.sha256, "format": e.format, "shape": e.shape,
+                             "funnel": e.funnel, "rejects": str(e.rejects_path), "card": e.card} for e in d.extras]
+                        for t, d in types.items() if d.extras},
         "split": {t: {"train": len(d.train), "eval": len(d.eval), "available": len(d.kept)} for t, d in types.items()},
         "labels": {t: {"train": label_distribution(d.train, t), "eval": label_distribution(d.eval, t)}
                    for t, d in types.items()},
@@ -873,12 +947,16 @@ def build_data_card(types: dict[str, TypeData], cfg: Config, paths: dict[str, Pa
     }
 
 
-# ================================================================================ tables and plots
+# ================================================================================ tables (plots: utils.figures)
 def funnel_frame(result: DataResult):
-    """The funnel as a table: one row per stage, one column per SDS file."""
+    """The funnel as a table: one row per stage, one column per SDS file (extra exports included)."""
     import pandas as pd
 
-    return pd.DataFrame({d.source.name: d.funnel for d in result.types.values()})
+    columns = {}
+    for d in result.types.values():
+        columns[d.source.name] = d.funnel
+        columns.update({e.source.name: e.funnel for e in d.extras})
+    return pd.DataFrame(columns)
 
 
 def label_distribution_frame(result: DataResult):
@@ -894,33 +972,6 @@ def label_distribution_frame(result: DataResult):
                     rows.append({"type": ctype, "number": q["number"], "question": key, "split": split,
                                  "value": int(value), "count": count, "share": count / total if total else 0.0})
     return pd.DataFrame(rows, columns=["type", "number", "question", "split", "value", "count", "share"])
-
-
-def plot_label_distribution(result: DataResult, columns: int = 6):
-    """Bars of answer shares, train against eval, one small panel per BOOL/SCORE question."""
-    import matplotlib.pyplot as plt
-
-    frame = label_distribution_frame(result)
-    panels = list(frame.groupby(["type", "number", "question"], sort=False).groups)
-    rows = max(1, math.ceil(len(panels) / columns))
-    fig, axes = plt.subplots(rows, columns, squeeze=False, figsize=(2.6 * columns, 2.1 * rows), layout="constrained")
-    plt.close(fig)  # shown once, as the cell's value, not again by the inline backend
-    axes = axes.ravel()
-    for ax, (ctype, number, key) in zip(axes, panels):
-        part = frame[(frame.type == ctype) & (frame.number == number)]
-        for offset, split in ((-0.2, "train"), (0.2, "eval")):
-            s = part[part.split == split]
-            ax.bar(s.value + offset, s.share, width=0.4, label=split)
-        ax.set_title(f"{ctype} {number}. {key}", fontsize=8)
-        ax.set_xticks(sorted(part.value.unique()))
-        ax.set_ylim(0, 1)
-        ax.tick_params(labelsize=7)
-    for ax in axes[len(panels):]:
-        ax.set_visible(False)
-    if panels:
-        axes[0].legend(fontsize=7)
-    fig.suptitle("Share of each answer, train vs eval")
-    return fig
 
 
 def rejects_frame(result: DataResult):

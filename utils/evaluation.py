@@ -13,7 +13,7 @@ An answer record, one per evaluation (or gold) comment:
 
 For gold comments `teacher` holds the people's labels (only the labelled questions).
 
-LLM judge: verdicts are kept in `results/generations/judge_verdicts.jsonl` under a key hashed from
+LLM judge: verdicts are kept in `results/generations/judge_verdicts.jsonl` (`utils.paths.verdict_store`) under a key hashed from
 the judge model, the question and both answers (`verdict_key`), so a rerun reuses only verdicts on
 exactly the same answers by the same judge; after retraining, changed answers are judged afresh.
 Before the students are judged, `judge_calibration` has the same judge compare the teacher's
@@ -33,41 +33,36 @@ from typing import Any, Callable, Iterator, Mapping, Optional
 from Config.Config import Config
 from utils import judge as judges
 from utils.baseline import majority_answers
-from utils.inference import Engine, chat_generate_fn, generate_answers, generation_file, speed_stats
-from utils.io import append_jsonl, read_json, read_jsonl
+from utils.inference import Engine, chat_generate_fn, generate_answers, speed_stats
+from utils.files import append_jsonl, read_json, read_jsonl
 from utils.models import is_ready, model_dir
 from utils.metrics import (adjusted_win_rate, compute_gold_metrics, compute_metrics, position_consistency,
                            win_counts)
+from utils.paths import (CALIBRATION_STORE, STUDENTS, VERDICT_STORE, eval_file, finetuned_dir, generation_file,
+                         require, verdict_store)
 from utils.tasks import build_prompt, parse_answers, questions
-from utils.train import merged_dir
 
-MODELS = ("base", "finetuned")
-
-
-def eval_file(cfg: Config, comment_type: str) -> Path:
-    """Step 1's evaluation file for a comment type: Data/<input stem>_Evaluation_Clean.json."""
-    return cfg.data_dir / f"{cfg.sds_file(comment_type).stem}_Evaluation_Clean.json"
+MODELS = STUDENTS
 
 
 def load_eval_records(cfg: Config) -> dict[str, list[dict]]:
     """The evaluation comments per type (the first EVAL_LIMIT when set)."""
     out = {}
     for comment_type in cfg.COMMENT_TYPES:
-        path = eval_file(cfg, comment_type)
-        if not path.exists():
-            raise FileNotFoundError(f"{path} does not exist: run Step 1 (1_Data_Preparation.ipynb) first.")
+        path = require(eval_file(cfg, comment_type), "Step 1 (1_Data_Preparation.ipynb)")
         records = read_json(path)
         out[comment_type] = records[: cfg.EVAL_LIMIT] if cfg.EVAL_LIMIT else records
     return out
 
 
 def model_folders(cfg: Config) -> dict[str, Path]:
-    """The base student (Step 0) and the merged fine-tuned student (Step 2)."""
-    folders = {"base": model_dir(cfg, "student"), "finetuned": merged_dir(cfg)}
-    for name, folder in folders.items():
+    """The base student (Step 0) and the merged fine-tuned student Step 2 published (its pointer)."""
+    folders = {}
+    for name, step in (("base", "Step 0 (0_Setup_Models.ipynb)"), ("finetuned", "Step 2 (2_Finetune_LoRA.ipynb)")):
+        folder = model_dir(cfg, "student") if name == "base" else finetuned_dir(cfg)  # no pointer: names Step 2
         if not is_ready(folder):
-            step = "Step 0 (0_Setup_Models.ipynb)" if name == "base" else "Step 2 (2_Finetune_LoRA.ipynb)"
             raise FileNotFoundError(f"The {name} model folder {folder} is not ready: run {step} first.")
+        folders[name] = folder
     return folders
 
 
@@ -214,14 +209,14 @@ def judge_backend(cfg: Config) -> Iterator[Callable]:
 
 
 def judge_with_llm(cfg: Config, items: list[dict], generate: Callable, chunk: int = 64,
-                   store: str = "judge_verdicts.jsonl", desc: str = "judging pairs (both orders)") -> list[dict]:
+                   store: str = VERDICT_STORE, desc: str = "judging pairs (both orders)") -> list[dict]:
     """Both-order LLM judging in chunks, appended to a store so an interrupted run resumes.
 
     A stored verdict is reused only under the same `verdict_key` (same judge, same answers).
     """
     from tqdm.auto import tqdm
 
-    progress = cfg.results_dir / "generations" / store
+    progress = verdict_store(cfg, store)
     judge = judge_identity(cfg)
     keys = [verdict_key(judge, i) for i in items]
     done = {r["key"]: r for r in read_jsonl(progress) if r.get("key")}
@@ -251,7 +246,7 @@ def judge_calibration(cfg: Config, answers: list[dict], generate: Callable) -> O
         return None
     pool.sort(key=lambda i: (i["type"], str(i["id"]), i["question"]))
     sample = random.Random(cfg.SEED).sample(pool, min(cfg.JUDGE_CALIBRATION_ITEMS, len(pool)))
-    records = judge_with_llm(cfg, sample, generate, store="judge_calibration.jsonl",
+    records = judge_with_llm(cfg, sample, generate, store=CALIBRATION_STORE,
                              desc="calibrating the judge (teacher vs majority)")
     counts = win_counts(records)
     return {"items": len(records), **{k: counts[k] for k in ("wins", "ties", "losses", "unparsed")},

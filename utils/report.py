@@ -1,4 +1,4 @@
-"""What Step 3 writes and shows: the results folder, the PASS/FAIL check, tables and plots.
+"""What Step 3 writes and shows: the results folder, the PASS/FAIL check and the tables.
 
 This module owns `results/` except `results/generations/` (owned by the inference step). Numbers
 come from `utils.metrics`; nothing here computes a rate of its own.
@@ -18,15 +18,13 @@ Used by the Step 3 notebook and the comparison app:
     >>> path = write_results(cfg, metrics, verdicts, answers, generations, {"speed": speed})  # or
     >>> path = utils.evaluation.score_and_write(cfg, records, generations, speed, gold)["path"]
     >>> print(format_check(read_json(path)["check"]))
-    >>> plot_win_rates(metrics)          # a matplotlib Figure; shows itself in a notebook
 
-Plots use matplotlib's object API (no pyplot, no global state), so they are safe under the Agg
-backend, in threads (Gradio) and in headless runs. No model library is imported here.
+The plots themselves live in `utils.figures` (`save_plots` writes them here); the file names in
+`utils.paths`. No model library is imported here.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from datetime import datetime
@@ -35,37 +33,19 @@ from typing import Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from Config.Config import Config, public_url
-from utils.io import atomic_path, file_sha256, library_versions, read_json, read_jsonl, write_json
-from utils.metrics import ANSWERERS, answerer_frame, get_answer, per_question_frame, question_label
-from utils.tasks import questions
+from utils import figures
+from utils.files import atomic_path, file_sha256, library_versions, read_json, read_jsonl, write_json
+from utils.metrics import answerer_frame, get_answer, interval, per_question_frame
+from utils.paths import (ANSWERS_FILE, GOLD_ANSWERS_FILE, HISTORY_DIR, METRICS_FILE, PER_QUESTION_FILE, PLOTS_DIR,
+                         RESULT_FILES, STUDENTS, VERDICTS_FILE)
+from utils.tasks import answers_from_json, questions
 
-METRICS_FILE = "metrics.json"
-GOLD_ANSWERS_FILE = "gold_answers.jsonl"
-RESULT_FILES = (METRICS_FILE, "per_question.csv", "verdicts.jsonl", "answers.jsonl", GOLD_ANSWERS_FILE)
-PLOTS_DIR = "plots"
-HISTORY_DIR = "history"
 VERDICT_KINDS = ("win", "tie", "loss")
 # Top-level keys of metrics.json that `extra` may not replace.
 RESERVED_KEYS = ("profile", "created", "check", "summary", "by_type", "by_question", "gold",
                  "judge_calibration", "judge", "generations", "files", "previous", "config", "versions")
-
-_TYPE_COLORS = {"vendor": "tab:blue", "customer": "tab:orange"}
-_ANSWERER_COLORS = {"base": "silver", "finetuned": "tab:green", "majority": "tab:purple"}
-_ANSWERER_LABELS = {"base": "base", "finetuned": "fine-tuned", "majority": "majority baseline (no model)"}
-_OUTCOME_COLORS = {"wins": "tab:green", "ties": "lightgray", "losses": "tab:red", "unparsed": "dimgray"}
-
-
-class ReportFigure(Figure):
-    """A matplotlib Figure that renders itself as PNG in a notebook, even without
-    `%matplotlib inline` (a Figure built without pyplot otherwise shows only its repr)."""
-
-    def _repr_png_(self) -> bytes:
-        buf = io.BytesIO()
-        self.savefig(buf, format="png", bbox_inches="tight")
-        return buf.getvalue()
 
 
 # ================================================================================ the check
@@ -83,7 +63,7 @@ def check_expectations(cfg: Config, metrics: Mapping[str, Any]) -> dict[str, Any
     "expected", "passed", "reason", "low_exclusive"}], "message"}.
     """
     summary = metrics.get("summary") or {}
-    ci = summary.get("adjusted_win_rate_ci95") or [None, None]
+    ci = interval(summary)
     agreement = (summary.get("teacher_agreement") or {}).get("finetuned")
     no_verdicts = (f"no decided verdict (n = {summary.get('n', 0)}, "
                    f"{summary.get('unparsed', 0)} unparsed), so there is no win rate")
@@ -99,7 +79,7 @@ def check_expectations(cfg: Config, metrics: Mapping[str, Any]) -> dict[str, Any
         lift = summary.get("agreement_lift") or {}
         constants = (summary.get("constant_questions") or {}).get("finetuned")
         specs += [
-            ("agreement lift over the majority baseline, 95% CI lower bound", (lift.get("ci95") or [None])[0],
+            ("agreement lift over the majority baseline, 95% CI lower bound", interval(lift, "ci95")[0],
              [0.0, 1.0], "no majority baseline or no teacher value", True, None),
             ("fine-tuned mean kappa", (summary.get("mean_kappa") or {}).get("finetuned"),
              [cfg.EXPECTED_MEAN_KAPPA, 1.0], "no BOOL or SCORE question with a defined kappa", False, None),
@@ -229,11 +209,11 @@ def write_results(cfg: Config, metrics: Mapping[str, Any], verdicts: Sequence[di
     previous = archive_previous(results_dir)
 
     files = [f for f in RESULT_FILES if f != GOLD_ANSWERS_FILE or gold_answers]
-    _write_jsonl(results_dir / "verdicts.jsonl", verdicts)
-    _write_jsonl(results_dir / "answers.jsonl", answers)
+    _write_jsonl(results_dir / VERDICTS_FILE, verdicts)
+    _write_jsonl(results_dir / ANSWERS_FILE, answers)
     if gold_answers:
         _write_jsonl(results_dir / GOLD_ANSWERS_FILE, gold_answers)
-    with atomic_path(results_dir / "per_question.csv") as tmp:
+    with atomic_path(results_dir / PER_QUESTION_FILE) as tmp:
         per_question_frame(metrics).to_csv(tmp, index=False)
     if plots:
         files += [str(p.relative_to(results_dir)) for p in save_plots(metrics, results_dir / PLOTS_DIR)]
@@ -259,21 +239,30 @@ def write_results(cfg: Config, metrics: Mapping[str, Any], verdicts: Sequence[di
 
 def load_results(where: Union[Config, str, os.PathLike]) -> dict[str, Any]:
     """{"metrics", "verdicts", "answers", "gold_answers"} of a results folder (a Config's, or a
-    history folder); `gold_answers` is [] when the run had no gold set."""
+    history folder); `gold_answers` is [] when the run had no gold set. Answers come back keyed by
+    question number, as they were written (JSON made the keys strings)."""
     folder = where.results_dir if isinstance(where, Config) else Path(where)
     if not (folder / METRICS_FILE).exists():
         raise FileNotFoundError(f"No {METRICS_FILE} in {folder}; run Step 3 first.")
-    return {"metrics": read_json(folder / METRICS_FILE), "verdicts": read_jsonl(folder / "verdicts.jsonl"),
-            "answers": read_jsonl(folder / "answers.jsonl"),
-            "gold_answers": read_jsonl(folder / GOLD_ANSWERS_FILE) if (folder / GOLD_ANSWERS_FILE).exists() else []}
+    gold = folder / GOLD_ANSWERS_FILE
+    return {"metrics": read_json(folder / METRICS_FILE), "verdicts": read_jsonl(folder / VERDICTS_FILE),
+            "answers": _answer_records(read_jsonl(folder / ANSWERS_FILE)),
+            "gold_answers": _answer_records(read_jsonl(gold)) if gold.exists() else []}
+
+
+def _answer_records(rows: list[dict]) -> list[dict]:
+    """Answer records read from JSONL with each answerer's answers keyed by question number again."""
+    answerers = ("teacher", *STUDENTS, "majority")
+    return [{k: answers_from_json(v) if k in answerers and isinstance(v, dict) else v for k, v in row.items()}
+            for row in rows]
 
 
 def save_plots(metrics: Mapping[str, Any], folder: Union[str, os.PathLike]) -> list[Path]:
-    """Write the four plots as PNG files into `folder` (atomically); returns their paths."""
+    """Write the four plots of `utils.figures` as PNG files into `folder` (atomically); returns their paths."""
     folder = Path(folder)
     out = []
-    for name, make in (("win_rates", plot_win_rates), ("teacher_agreement", plot_teacher_agreement),
-                       ("kappa", plot_kappa), ("outcomes", plot_outcomes)):
+    for name, make in (("win_rates", figures.plot_win_rates), ("teacher_agreement", figures.plot_teacher_agreement),
+                       ("kappa", figures.plot_kappa), ("outcomes", figures.plot_outcomes)):
         path = folder / f"{name}.png"
         with atomic_path(path) as tmp:
             make(metrics).savefig(tmp, format="png", dpi=120, bbox_inches="tight")
@@ -322,7 +311,7 @@ def summary_frame(metrics: Mapping[str, Any]) -> pd.DataFrame:
                "teacher_agreement_base", "teacher_agreement_finetuned"]
     rows = {}
     for scope, block in [("overall", metrics["summary"]), *metrics["by_type"].items()]:
-        ci = block.get("adjusted_win_rate_ci95") or [None, None]
+        ci = interval(block)
         agreement = block.get("teacher_agreement") or {}
         compliance = block.get("format_compliance") or {}
         rows[scope] = {
@@ -389,168 +378,3 @@ def _question_label(comment_type: Optional[str], number: int) -> str:
     except (ValueError, StopIteration):
         return f"Q{number}"
     return f"Q{number} {key}"
-
-
-# ================================================================================ plots
-def _layout(metrics: Mapping[str, Any], kinds: Optional[Sequence[str]] = None
-            ) -> tuple[list[dict], np.ndarray, list[str]]:
-    """Questions in metrics order (only those of `kinds`, when given), their y positions (a gap
-    between types) and labels."""
-    rows = [q for q in metrics["by_question"] if kinds is None or q["kind"] in kinds]
-    ys, y, last = [], 0.0, None
-    for q in rows:
-        if last is not None and q["type"] != last:
-            y += 0.8  # visual gap between comment types
-        ys.append(y)
-        y += 1.0
-        last = q["type"]
-    labels = [question_label(q) for q in rows]
-    return rows, np.array(ys), labels
-
-
-def _figure(n_rows: int) -> tuple[ReportFigure, Any]:
-    fig = ReportFigure(figsize=(9.0, 1.8 + 0.3 * max(n_rows, 1)), layout="constrained")
-    return fig, fig.add_subplot()
-
-
-def _rate(value: Optional[float]) -> float:
-    return np.nan if value is None else float(value)
-
-
-def _empty(ax: Any, title: str) -> None:
-    ax.set_title(title)
-    ax.text(0.5, 0.5, "no questions to show", ha="center", va="center", transform=ax.transAxes)
-    ax.set_axis_off()
-
-
-def plot_win_rates(metrics: Mapping[str, Any]) -> Figure:
-    """Adjusted win rate per question with its 95% interval, the 0.5 line of "no difference", the
-    original's win rate excluding ties as a black diamond, and n and the tie share at the right."""
-    rows, ys, labels = _layout(metrics)
-    fig, ax = _figure(len(rows))
-    s = metrics["summary"]
-    ci = s.get("adjusted_win_rate_ci95") or [None, None]
-    title = (f"Fine-tuned vs base: adjusted win rate (wins + ½ ties) / n per question, 95% CI\n"
-             f"overall {_num(s.get('adjusted_win_rate'))} [{_num(ci[0])}, {_num(ci[1])}], "
-             f"n = {s.get('n', 0)} verdicts on {s.get('comments', 0)} comments, {s.get('unparsed', 0)} unparsed")
-    if not rows:
-        _empty(ax, title)
-        return fig
-    for ctype in dict.fromkeys(q["type"] for q in rows):
-        idx = [i for i, q in enumerate(rows) if q["type"] == ctype]
-        rates = np.array([_rate(rows[i]["adjusted_win_rate"]) for i in idx])
-        cis = [rows[i].get("adjusted_win_rate_ci95") or [np.nan, np.nan] for i in idx]
-        err = np.array([[r - lo, hi - r] for r, (lo, hi) in zip(rates, cis)]).T.clip(min=0)
-        ax.barh(ys[idx], np.nan_to_num(rates), xerr=np.where(np.isnan(err), 0, err), height=0.7,
-                color=_TYPE_COLORS.get(ctype, "tab:gray"), label=f"{ctype} comments",
-                error_kw={"ecolor": "black", "elinewidth": 1, "capsize": 2})
-    excl = [_rate(q["win_rate_excl_ties"]) for q in rows]
-    ax.scatter(excl, ys, marker="D", s=18, color="black", zorder=4,
-               clip_on=False, label="win rate excl. ties (original metric)")
-    ax.axvline(0.5, color="gray", linestyle="--", linewidth=1, zorder=3, label="0.5 = no difference")
-    for y, q in zip(ys, rows):
-        note = f"n={q['n']}" + (f", ties {q['ties'] / q['n']:.0%}" if q["n"] else ", no verdict")
-        note += f", {q['unparsed']} unparsed" if q.get("unparsed") else ""
-        ax.text(1.01, y, note, transform=ax.get_yaxis_transform(), va="center", fontsize="small")
-    ax.set_yticks(ys, labels, fontsize="small")
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1.02)  # room for markers at 1.0
-    ax.set_xlabel("adjusted win rate of the fine-tuned model (fraction)")
-    ax.set_title(title, fontsize="medium")
-    fig.legend(loc="outside lower center", ncols=4, fontsize="small", frameon=False)
-    return fig
-
-
-def _answerer_bars(ax: Any, rows: list[dict], ys: np.ndarray, stat: str) -> list[str]:
-    """One bar per answerer present (base, fine-tuned, majority) for each question row: its
-    `teacher_agreement.<answerer>.<stat>`; returns the answerers drawn."""
-    present = [m for m in ANSWERERS if m in (rows[0].get("teacher_agreement") or {})]
-    height = 0.8 / max(len(present), 1)
-    for k, m in enumerate(present):
-        values = [_rate(((q.get("teacher_agreement") or {}).get(m) or {}).get(stat)) for q in rows]
-        ax.barh(ys - 0.4 + height * (k + 0.5), np.nan_to_num(values), height=height,
-                color=_ANSWERER_COLORS[m], label=_ANSWERER_LABELS[m])
-    return present
-
-
-def plot_teacher_agreement(metrics: Mapping[str, Any]) -> Figure:
-    """Agreement with the teacher per question for base, fine-tuned and the majority baseline:
-    accuracy for BOOL and SCORE questions, mean ROUGE-L F1 for TEXT (the summary)."""
-    rows, ys, labels = _layout(metrics)
-    fig, ax = _figure(len(rows))
-    agree = metrics["summary"].get("teacher_agreement") or {}
-    n_comments = metrics["summary"].get("comments", 0)
-    title = ("Agreement with the teacher per question (BOOL/SCORE: accuracy, TEXT: ROUGE-L F1)\n"
-             "pooled BOOL/SCORE accuracy: "
-             + ", ".join(f"{_ANSWERER_LABELS[m]} {_num(agree.get(m))}" for m in ANSWERERS if m in agree)
-             + f"; {n_comments} comments")
-    if not rows:
-        _empty(ax, title)
-        return fig
-    _answerer_bars(ax, rows, ys, "agreement")
-    for y, q in zip(ys, rows):
-        n = (q.get("teacher_agreement") or {}).get("finetuned", {}).get("n", 0)
-        ax.text(1.01, y, f"n={n}", transform=ax.get_yaxis_transform(), va="center", fontsize="small")
-    metric = {"BOOL": "acc", "SCORE": "acc", "TEXT": "ROUGE-L"}
-    ax.set_yticks(ys, [f"{label} ({metric.get(q['kind'], '?')})" for label, q in zip(labels, rows)],
-                  fontsize="small")
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1.02)  # room for markers at 1.0
-    ax.set_xlabel("agreement with the teacher (fraction)")
-    ax.set_title(title, fontsize="medium")
-    fig.legend(loc="outside lower center", ncols=4, fontsize="small", frameon=False)
-    return fig
-
-
-def plot_kappa(metrics: Mapping[str, Any]) -> Figure:
-    """Chance-corrected agreement with the teacher per yes/no and score question (Cohen's kappa;
-    quadratic-weighted for scores) for base, fine-tuned and the majority baseline. A constant
-    answerer sits at 0 however often its value is right; an unanswered question counts against.
-    Works on metrics.json and on its `gold` block."""
-    rows, ys, labels = _layout(metrics, kinds=("BOOL", "SCORE"))
-    fig, ax = _figure(len(rows))
-    means = (metrics["summary"].get("mean_kappa") or {})
-    title = ("Kappa against the teacher per question (BOOL: Cohen, SCORE: quadratic-weighted)\n"
-             + ", ".join(f"{_ANSWERER_LABELS[m]} {_num(means.get(m))}" for m in ANSWERERS if m in means)
-             + " (mean)")
-    if not rows:
-        _empty(ax, title)
-        return fig
-    present = _answerer_bars(ax, rows, ys, "kappa")
-    for yy, q in zip(ys, rows):
-        flags = [m for m in present if (q["teacher_agreement"].get(m) or {}).get("constant") and m != "majority"]
-        note = f"n={(q['teacher_agreement'].get('finetuned') or {}).get('n', 0)}"
-        note += ", teacher constant" if q.get("teacher_constant") else ""
-        note += "".join(f", {_ANSWERER_LABELS[m]} constant" for m in flags)
-        ax.text(1.01, yy, note, transform=ax.get_yaxis_transform(), va="center", fontsize="small")
-    ax.axvline(0.0, color="gray", linewidth=1)
-    ax.set_yticks(ys, labels, fontsize="small")
-    ax.invert_yaxis()
-    ax.set_xlim(-0.5, 1.02)
-    ax.set_xlabel("kappa (1 = the teacher's decisions, 0 = no better than chance or a constant)")
-    ax.set_title(title, fontsize="medium")
-    fig.legend(loc="outside lower center", ncols=3, fontsize="small", frameon=False)
-    return fig
-
-
-def plot_outcomes(metrics: Mapping[str, Any]) -> Figure:
-    """Wins, ties, losses and unparsed verdicts per question, stacked (counts of items)."""
-    rows, ys, labels = _layout(metrics)
-    fig, ax = _figure(len(rows))
-    s = metrics["summary"]
-    title = (f"Judge outcomes per question, fine-tuned vs base\n{s.get('wins', 0)} wins, {s.get('ties', 0)} ties, "
-             f"{s.get('losses', 0)} losses (n = {s.get('n', 0)}), {s.get('unparsed', 0)} unparsed")
-    if not rows:
-        _empty(ax, title)
-        return fig
-    left = np.zeros(len(rows))
-    for part, color in _OUTCOME_COLORS.items():
-        counts = np.array([q.get(part, 0) or 0 for q in rows], dtype=float)
-        ax.barh(ys, counts, left=left, height=0.7, color=color, label=part)
-        left += counts
-    ax.set_yticks(ys, labels, fontsize="small")
-    ax.invert_yaxis()
-    ax.set_xlabel("judged items (count)")
-    ax.set_title(title, fontsize="medium")
-    fig.legend(loc="outside lower center", ncols=4, fontsize="small", frameon=False)
-    return fig

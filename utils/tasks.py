@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, Optional, Union
+from typing import Any, Literal, Mapping, Optional, Union
 
 AnswerValue = Union[int, str, None]
 Kind = Literal["BOOL", "SCORE", "TEXT"]
@@ -136,7 +136,10 @@ CUSTOMER_QUESTIONS: tuple[Question, ...] = (
     Question(17, "summary", "TEXT", _SUMMARY, "summary without meeting details"),
 )
 
+# The task registry: a comment type is a key here, with its label below and its SDS export in
+# Config (<TYPE>_SDS_FILE); everything else (Config's checks, the data card, the plots) reads it.
 TASKS: dict[str, tuple[Question, ...]] = {"vendor": VENDOR_QUESTIONS, "customer": CUSTOMER_QUESTIONS}
+TASK_NAMES: tuple[str, ...] = tuple(TASKS)  # the comment types, in order
 COMMENT_TYPE_LABELS = {"vendor": "support-engineer comment", "customer": "customer comment"}
 
 
@@ -146,6 +149,20 @@ def questions(comment_type: str) -> tuple[Question, ...]:
         return TASKS[comment_type]
     except KeyError:
         raise ValueError(f"Unknown comment type {comment_type!r}; valid types: {', '.join(TASKS)}") from None
+
+
+def get_answer(answers: Optional[Mapping], number: int) -> Any:
+    """An answer by question number, whether the keys are ints or (after a JSON round trip) strings."""
+    if not answers:
+        return None
+    return answers.get(number, answers.get(str(number)))
+
+
+def answers_from_json(answers: Optional[Mapping]) -> Optional[dict]:
+    """Answers read back from JSON (keys "1", "2", ...) keyed by question number again."""
+    if answers is None:
+        return None
+    return {int(k) if isinstance(k, str) and k.isdigit() else k: v for k, v in answers.items()}
 
 
 def format_answers(answers: dict[int, AnswerValue], comment_type: str) -> str:

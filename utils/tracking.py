@@ -34,7 +34,9 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
 from Config.Config import Config, public_settings, public_url
-from utils.io import read_json
+from utils import paths
+from utils.files import read_json
+from utils.metrics import interval
 
 RUN_ID_ENV = "KD_MLFLOW_RUN_ID"  # set by the pipeline runner for the notebooks it starts
 EXPERIMENT = "knowledge-distillation"  # experiment name unless $MLFLOW_EXPERIMENT_NAME is set
@@ -49,7 +51,7 @@ def enabled(cfg: Config) -> bool:
 def tracking_uri(cfg: Config) -> str:
     """Config's URI, else $MLFLOW_TRACKING_URI, else a file store in <project>/mlruns."""
     return (cfg.MLFLOW_TRACKING_URI or os.environ.get("MLFLOW_TRACKING_URI", "").strip()
-            or cfg.path("mlruns").as_uri())
+            or paths.mlruns_dir(cfg).as_uri())
 
 
 # ------------------------------------------------------------------------------ the pipeline's run
@@ -98,7 +100,7 @@ def log_training(cfg: Config, card: Mapping[str, Any], data_card: Optional[Path]
                 metrics.append(("train/dev_loss", h["eval_loss"], h["step"]))
         _log_metrics(client, run_id, metrics)
         client.log_dict(run_id, _public(card), "training/training_card.json")
-        path = data_card or cfg.data_dir / "data_card.json"
+        path = data_card or paths.data_card_file(cfg)
         if Path(path).exists():
             client.log_dict(run_id, _public(read_json(path)), "data/data_card.json")
 
@@ -131,10 +133,10 @@ def log_evaluation(cfg: Config, metrics_path: Path) -> Optional[str]:
         client.set_tag(run_id, "kd.check", "PASS" if check.get("passed") else "FAIL")
         folder = Path(metrics_path).parent
         client.log_artifact(run_id, str(metrics_path), "evaluation")  # its config holds no credentials
-        if (folder / "per_question.csv").exists():
-            client.log_artifact(run_id, str(folder / "per_question.csv"), "evaluation")
-        if (folder / "plots").is_dir():
-            client.log_artifacts(run_id, str(folder / "plots"), "evaluation/plots")
+        if (folder / paths.PER_QUESTION_FILE).exists():
+            client.log_artifact(run_id, str(folder / paths.PER_QUESTION_FILE), "evaluation")
+        if (folder / paths.PLOTS_DIR).is_dir():
+            client.log_artifacts(run_id, str(folder / paths.PLOTS_DIR), "evaluation/plots")
 
     return _with_run(cfg, 3, log)
 
@@ -205,9 +207,9 @@ def _log_config(client, run_id: str, cfg: Config, step: int) -> None:
 
 def _block(block: Mapping[str, Any]) -> dict[str, Any]:
     """The headline numbers of a summary or by_type block."""
-    ci = block.get("adjusted_win_rate_ci95") or [None, None]
+    ci = interval(block)
     lift = block.get("agreement_lift") or {}
-    lift_ci = lift.get("ci95") or [None, None]
+    lift_ci = interval(lift, "ci95")
     out = {**{k: block.get(k) for k in ("adjusted_win_rate", "n", "wins", "ties", "losses", "unparsed",
                                          "comments", "win_rate_excl_ties", "position_consistency")},
            "ci95_low": ci[0], "ci95_high": ci[1], "agreement_lift": lift.get("value"),

@@ -38,11 +38,11 @@ from typing import Optional
 
 from Config.Config import Config, load_config, parse_set_args
 from utils.chat import IGNORE_INDEX, render_prompt, tokenize_example
-from utils.io import file_sha256, library_versions, read_json, write_json
-from utils.models import MARKER, available_memory_bytes, folder_size, load_tokenizer, model_dir
+from utils.files import file_sha256, library_versions, read_json, write_json
+from utils.models import available_memory_bytes, folder_size, load_tokenizer, model_dir
+from utils.paths import MARKER, TRAIN_FILE, adapter_dir, checkpoints_dir, merged_dir, run_name, write_merged_pointer
 from utils.runtime import Runtime, check_machine, check_target_modules, gpu_backend, prepare
 
-TRAIN_FILE = "AllComments_Clean_Train.json"
 LLAMA_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 # Settings that change what is learned: a checkpoint made under other values is not resumed.
 FINGERPRINT_KEYS = (
@@ -54,31 +54,9 @@ FINGERPRINT_KEYS = (
 
 
 # ------------------------------------------------------------------------------ names and places
-def run_name(cfg: Config) -> str:
-    return f"{Path(TRAIN_FILE).stem}_r{cfg.LORA_R}_a{cfg.LORA_ALPHA}_d{cfg.LORA_DROPOUT}"
-
-
-def merged_dir(cfg: Config) -> Path:
-    """Where the merged student lives: tmp/merged_<train stem>_r<r>_a<alpha>_d<dropout>."""
-    return cfg.tmp_dir / f"merged_{run_name(cfg)}"
-
-
-def adapter_dir(cfg: Config) -> Path:
-    return cfg.tmp_dir / f"adapter_{run_name(cfg)}"
-
-
-def paired_adapter(cfg: Config) -> Optional[Path]:
-    """Step 2's adapter folder when it is the one merged into `merged_dir` (same run), else None."""
-    stamp, card = adapter_dir(cfg) / "run_fingerprint.json", merged_dir(cfg) / "training_card.json"
-    if not (stamp.exists() and card.exists() and (merged_dir(cfg) / MARKER).exists()):
-        return None
-    return adapter_dir(cfg) if read_json(stamp).get("fingerprint") == read_json(card).get("fingerprint") else None
-
-
-def checkpoints_dir(cfg: Config) -> Path:
-    return cfg.tmp_dir / f"checkpoints_{run_name(cfg)}"
-
-
+# A run's folders (run_name, merged_dir, adapter_dir, checkpoints_dir) and the train file are named in
+# utils.paths. Once the merged folder is published, Step 2 records it (write_merged_pointer), and
+# Step 3, the app and the runner find it there: they never rebuild its name from the LoRA settings.
 def fingerprint(cfg: Config, data_hash: str) -> str:
     """A short hash of the data and of every setting that changes what is learned."""
     payload = {k: getattr(cfg, k) for k in FINGERPRINT_KEYS} | {"data": data_hash}
@@ -341,6 +319,7 @@ def build_trainer(cfg: Config, model, tokenizer, data: TrainingData, runtime: Ru
 
 
 CHECKPOINT_FILES = ("trainer_state.json", "optimizer.pt")  # written after the weights: a checkpoint's last files
+FIRST_DEV_FILE = "first_dev_loss.json"  # in checkpoints_dir: the dev loss before training, for a resumed run's card
 WEIGHT_FILES = ("adapter_model.safetensors", "model.safetensors", "adapter_model.bin", "pytorch_model.bin")
 
 
@@ -416,6 +395,8 @@ def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> Tra
         card = read_json(merged_dir(cfg) / "training_card.json")
         print(f"{merged_dir(cfg)} is complete for these data and settings; nothing to do "
               "(set RESTART_TRAINING=True to train again).")
+        if state.is_main_process:
+            write_merged_pointer(cfg, merged_dir(cfg), adapter_dir(cfg))  # Step 3 reads this one
         return TrainResult(merged_dir(cfg), card, card.get("log_history", []), skipped=True)
 
     resume = last_checkpoint(cfg, fp)
@@ -430,6 +411,19 @@ def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> Tra
     first_dev = None
     if resume is None:
         first_dev = trainer.evaluate()["eval_loss"]  # the dev loss before any update
+        if state.is_main_process:  # a resumed run's card needs it, and its checkpoints do not hold it
+            write_json(checkpoints_dir(cfg) / FIRST_DEV_FILE, {"first_dev_loss": first_dev})
+    # The length-grouped sampler draws the epoch's order from torch's global generator as the epoch
+    # starts; seeded here, a run resumed within its first epoch gets the same order (whatever the
+    # evaluation above drew), so it trains on the same remaining batches as an uninterrupted run.
+    from transformers import set_seed
+
+    set_seed(cfg.SEED)
+    if resume and not runtime.on_gpu and hasattr(trainer.model, "load_adapter"):
+        # The Trainer reloads the checkpoint's adapter through peft's load_adapter, which casts it to
+        # float32; on a CPU it trains in the model's dtype (load_student_with_lora): keep that dtype.
+        load = trainer.model.load_adapter
+        trainer.model.load_adapter = lambda *args, **kw: load(*args, **{"autocast_adapter_dtype": False, **kw})
     trainer.train(resume_from_checkpoint=resume)
     wall = time.time() - start
     history = trainer.state.log_history
@@ -439,8 +433,9 @@ def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> Tra
     else:
         final_dev = trainer.evaluate()["eval_loss"]
         history = trainer.state.log_history
-    if first_dev is None:  # resumed: the first evaluation is in the checkpoint's history
-        first_dev = next((h["eval_loss"] for h in history if "eval_loss" in h), None)
+    if first_dev is None:  # resumed: the loss before any update, as the run that started measured it
+        saved = checkpoints_dir(cfg) / FIRST_DEV_FILE
+        first_dev = read_json(saved).get("first_dev_loss") if saved.exists() else None
 
     result = None
     if state.is_main_process:
@@ -487,6 +482,7 @@ def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> Tra
         write_json(partial / "training_card.json", card)
         write_json(partial / MARKER, {"source": "merged", "run": run_name(cfg), "fingerprint": fp})  # last
         merged = publish(partial, merged_dir(cfg))
+        write_merged_pointer(cfg, merged, adapter)  # after publishing: Step 3 and the app read it
         result = TrainResult(merged, card, history)
     state.wait_for_everyone()
     return result
@@ -669,35 +665,7 @@ def _empty_cuda_cache() -> None:
         torch.cuda.empty_cache()
 
 
-# ------------------------------------------------------------------------------ plots
-def loss_frame(history: list[dict]):
-    """Train and dev loss per optimizer step as a tidy DataFrame."""
-    import pandas as pd
-
-    rows = [{"step": h["step"], "split": "train", "loss": h["loss"]} for h in history if "loss" in h]
-    rows += [{"step": h["step"], "split": "dev", "loss": h["eval_loss"]} for h in history if "eval_loss" in h]
-    return pd.DataFrame(rows)
-
-
-def plot_losses(history: list[dict], first_dev: Optional[float] = None):
-    """Train and dev (answer-only) loss curves."""
-    from utils.report import ReportFigure
-
-    frame = loss_frame(history)
-    fig = ReportFigure(figsize=(7, 3.5))
-    ax = fig.add_subplot()
-    for split, part in frame.groupby("split"):
-        ax.plot(part["step"], part["loss"], marker="o" if split == "dev" else None, label=split)
-    if first_dev is not None:
-        ax.scatter([0], [first_dev], color="C0", marker="x", label="dev before training")
-    ax.set_xlabel("optimizer step")
-    ax.set_ylabel("loss on answer tokens")
-    ax.set_title("Step 2: training and dev loss")
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
+# ------------------------------------------------------------------------------ for the notebook (plots: utils.figures)
 def example_prompt(cfg: Config, tokenizer, record: dict) -> str:
     """The exact text inference will feed the model for a record (for the notebook)."""
     return render_prompt(tokenizer, record["Prompt"], cfg.system_prompt)
