@@ -41,7 +41,7 @@ from utils.chat import IGNORE_INDEX, render_prompt, tokenize_example
 from utils.files import file_sha256, library_versions, read_json, write_json
 from utils.models import available_memory_bytes, folder_size, load_tokenizer, model_dir
 from utils.paths import MARKER, TRAIN_FILE, adapter_dir, checkpoints_dir, merged_dir, run_name, write_merged_pointer
-from utils.runtime import Runtime, check_machine, check_target_modules, gpu_backend, prepare
+from utils.runtime import Runtime, check_machine, check_target_modules, gpu_backend, prepare, set_seed
 
 LLAMA_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 # Settings that change what is learned: a checkpoint made under other values is not resumed.
@@ -416,8 +416,6 @@ def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> Tra
     # The length-grouped sampler draws the epoch's order from torch's global generator as the epoch
     # starts; seeded here, a run resumed within its first epoch gets the same order (whatever the
     # evaluation above drew), so it trains on the same remaining batches as an uninterrupted run.
-    from transformers import set_seed
-
     set_seed(cfg.SEED)
     if resume and not runtime.on_gpu and hasattr(trainer.model, "load_adapter"):
         # The Trainer reloads the checkpoint's adapter through peft's load_adapter, which casts it to
