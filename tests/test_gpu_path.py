@@ -12,7 +12,7 @@ import pytest
 from Config.Config import load_config
 from utils import inference, install, models, train
 from utils.chat import render_prompt, tokenize_example
-from utils.files import write_json
+from utils.files import publish_folder, write_json
 from utils.runtime import Runtime, prepare
 from utils.tasks import build_prompt
 
@@ -53,9 +53,9 @@ def test_a_merged_folder_is_ready_only_once_published(trained):
     assert partial.name.endswith(".partial") and not final.exists()
     assert not models.is_ready(partial), "weights without the marker are an unfinished Step 2"
     with pytest.raises(RuntimeError, match="not complete"):
-        train.publish(partial, final)
+        publish_folder(partial, final, models.MARKER)
     write_json(partial / models.MARKER, {"source": "merged"})
-    assert train.publish(partial, final) == final and models.is_ready(final) and not partial.exists()
+    assert publish_folder(partial, final, models.MARKER) == final and models.is_ready(final) and not partial.exists()
 
 
 def test_a_merged_folder_without_the_marker_is_not_ready(tmp_path, tiny_folder):

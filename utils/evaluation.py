@@ -34,7 +34,7 @@ from Config.Config import Config
 from utils import judge as judges
 from utils.baseline import majority_answers
 from utils.inference import Engine, chat_generate_fn, generate_answers, speed_stats
-from utils.files import append_jsonl, read_json, read_jsonl
+from utils.files import JsonlProgress, read_json
 from utils.models import is_ready, model_dir
 from utils.metrics import (adjusted_win_rate, compute_gold_metrics, compute_metrics, position_consistency,
                            win_counts)
@@ -216,17 +216,15 @@ def judge_with_llm(cfg: Config, items: list[dict], generate: Callable, chunk: in
     """
     from tqdm.auto import tqdm
 
-    progress = verdict_store(cfg, store)
+    progress = JsonlProgress(verdict_store(cfg, store), key="key")
     judge = judge_identity(cfg)
     keys = [verdict_key(judge, i) for i in items]
-    done = {r["key"]: r for r in read_jsonl(progress) if r.get("key")}
-    todo = [(k, i) for k, i in zip(keys, items) if k not in done]
+    todo = [(k, i) for k, i in zip(keys, items) if k not in progress.done]
     for start in tqdm(range(0, len(todo), chunk), desc=desc, unit="chunk", disable=not todo):
         part = todo[start:start + chunk]
         rows = [r | {"key": k} for (k, _), r in zip(part, judges.judge_pairs_llm([i for _, i in part], generate))]
-        append_jsonl(progress, rows)
-        done.update({r["key"]: r for r in rows})
-    return [done[k] for k in keys]
+        progress.add(rows)
+    return [progress.done[k] for k in keys]
 
 
 def judge_calibration(cfg: Config, answers: list[dict], generate: Callable) -> Optional[dict[str, Any]]:

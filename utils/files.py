@@ -1,7 +1,10 @@
-"""Files on disk: atomic JSON/JSONL writes, content hashes, and the run metadata saved beside results.
+"""Files on disk: atomic JSON/JSONL writes and folders, resumable JSONL progress, content hashes,
+and the run metadata saved beside results.
 
 Every file another step reads is written to a temporary name in the same folder and renamed into
-place, so an interrupted run never leaves a half-written file that looks complete.
+place, so an interrupted run never leaves a half-written file that looks complete; a folder is built
+beside its final place and renamed into it once its last file is written (`publish_folder`). Where
+the files are and what they are called is `utils.paths`'s business, not this module's.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import tempfile
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 TRACKED_LIBRARIES = (
     "torch", "transformers", "trl", "peft", "datasets", "accelerate", "bitsandbytes", "unsloth",
@@ -36,6 +40,18 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def publish_folder(partial: str | os.PathLike, final: str | os.PathLike, last_file: str) -> Path:
+    """Move a folder built beside its final place (`partial`) into it, once `last_file`, written
+    last, is in it. The old folder goes only now, so an interruption leaves either the old complete
+    folder, nothing, or the partial one: a folder at `final` is always complete."""
+    partial, final = Path(partial), Path(final)
+    if not (partial / last_file).exists():
+        raise RuntimeError(f"{partial} has no {last_file}: it is not complete and is not published.")
+    shutil.rmtree(final, ignore_errors=True)
+    partial.rename(final)
+    return final
 
 
 def write_json(path: str | os.PathLike, obj: Any, indent: int | None = 2) -> Path:
@@ -117,6 +133,28 @@ def read_jsonl(path: str | os.PathLike) -> list[dict]:
                 break  # the write that was interrupted
             raise ValueError(f"{path}: line {i + 1} is not valid JSON; delete the file to start over.")
     return rows
+
+
+class JsonlProgress:
+    """The finished rows of a resumable job, one per key, in an append-only JSONL file.
+
+    The rows already on disk are read once (a torn last line from a kill is ignored); the caller
+    works only on the keys not in `done` and hands each finished batch to `add`, which appends it,
+    flushed to disk (`append_jsonl`), and only then counts it as done. A killed run loses at most
+    the batch it was on, and a rerun does only what is missing. A key written twice keeps its last row.
+
+        progress = JsonlProgress(path, key="id")
+        todo = [r for r in records if r["id"] not in progress.done]
+    """
+
+    def __init__(self, path: str | os.PathLike, key: str):
+        self.path, self.key = Path(path), key
+        self.done: dict[Any, dict] = {row[key]: row for row in read_jsonl(self.path) if key in row}
+
+    def add(self, rows: Sequence[dict]) -> None:
+        """Append finished rows to the file (flushed to disk), then count them as done."""
+        append_jsonl(self.path, rows)
+        self.done.update({row[self.key]: row for row in rows})
 
 
 def file_sha256(path: str | os.PathLike) -> str:

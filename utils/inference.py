@@ -30,26 +30,24 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
+from functools import partial
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from Config.Config import Config
 from utils.chat import render_prompt
-from utils.files import append_jsonl, read_json, read_jsonl, write_json
+from utils.files import JsonlProgress, append_jsonl, read_json, read_jsonl, write_json
 from utils.models import load_model, load_tokenizer
 from utils.paths import MARKER, STUDENTS, generation_file, timing_file
-from utils.runtime import Runtime, check_machine, gpu_backend, prepare
+from utils.runtime import Runtime, check_machine, prepare, step_backend
 from utils.tasks import parse_answers_detailed
 
 
 GPU_MEMORY_WAIT_S = 120  # how long a new vLLM engine waits for the previous one's memory
 
 
-def select_backend(cfg: Config, runtime: Runtime) -> str:
-    """vLLM on CUDA when it imports (or when asked for), else transformers (`runtime.gpu_backend`)."""
-    use = gpu_backend("INFERENCE_BACKEND", cfg.INFERENCE_BACKEND, "vllm", runtime,
-                      "Step 3 generates with transformers instead (5-10x slower)")
-    return "vllm" if use else "hf"
+# (cfg, runtime) -> "vllm" on CUDA when it imports (or when asked for), else "hf" (transformers)
+select_backend = partial(step_backend, "inference")
 
 
 def gpu_memory() -> tuple[int, int]:
@@ -348,7 +346,8 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
             timing_file(path).rename(timing_file(stale))
         print(f"{path.name} came from another model or settings; moved to {stale.name}")
     write_json(meta_path, meta)
-    done = {row["id"] for row in read_jsonl(path)}
+    answers = JsonlProgress(path, key="id")
+    done = answers.done
     todo = [r for r in records if r["id"] not in done]
     if done:
         print(f"{model_name}/{comment_type}: {len(done)} answers already on disk, {len(todo)} to go")
@@ -367,7 +366,7 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
         t0 = time.time()
         outputs = engine.generate([text for _, text in chunk])
         seconds = time.time() - t0
-        append_jsonl(path, [{"id": cid, "text": text, "new_tokens": n} for (cid, _), (text, n) in zip(chunk, outputs)])
+        answers.add([{"id": cid, "text": text, "new_tokens": n} for (cid, _), (text, n) in zip(chunk, outputs)])
         append_jsonl(timing_path, [{"batch": batch, "ids": [cid for cid, _ in chunk],
                                     "batch_seconds": round(seconds, 3), "batch_size": len(chunk)}])
         batch += 1
@@ -375,8 +374,7 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
     bar.close()
     timing = {cid: {k: t[k] for k in ("batch", "batch_seconds", "batch_size")}
               for t in read_jsonl(timing_path) for cid in t["ids"]}
-    by_id = {row["id"]: row for row in read_jsonl(path)}
-    return [timing.get(r["id"], {}) | by_id[r["id"]] for r in records]
+    return [timing.get(r["id"], {}) | done[r["id"]] for r in records]
 
 
 def speed_stats(rows: Sequence[dict], comment_type: str) -> dict:

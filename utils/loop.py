@@ -54,10 +54,10 @@ from utils.tasks import parse_answers
 ROUNDS_DIR = "rounds"  # inside RESULTS_DIR
 ROUND_FILE = "round.json"
 LOOP_STEPS = (1, 2, 3)
-KEPT_FILES = {"data_card.json": lambda cfg: paths.data_card_file(cfg),
-              "training_card.json": lambda cfg: paths.training_card_file(paths.finetuned_dir(cfg)),
-              "metrics.json": lambda cfg: paths.results_file(cfg),
-              "per_question.csv": lambda cfg: paths.results_file(cfg, paths.PER_QUESTION_FILE)}
+KEPT_FILES = {paths.DATA_CARD_FILE: lambda cfg: paths.data_card_file(cfg),
+              paths.TRAINING_CARD_FILE: lambda cfg: paths.training_card_file(paths.finetuned_dir(cfg)),
+              paths.METRICS_FILE: lambda cfg: paths.results_file(cfg),
+              paths.PER_QUESTION_FILE: lambda cfg: paths.results_file(cfg, paths.PER_QUESTION_FILE)}
 # Settings only the loop and the teacher read: kept out of the notebooks' parameters (a URL may hold a password)
 LOOP_ONLY = ("TEACHER_", "SYNTH_", "LOOP_")
 
@@ -305,10 +305,10 @@ def run_round(cfg: Config, n: int, steps: Sequence[int], overrides: Mapping[str,
                         "main export, EVAL_SIZE or SEED changed during the loop; move results/rounds/ away to start "
                         "over.")
     folder = keep_round(round_cfg, n)
-    metrics = read_json(folder / "metrics.json")
+    metrics = read_json(folder / paths.METRICS_FILE)
     record = {"round": n, "settings": settings, "extras": {t: list(v) for t, v in extras.items()},
               "eval_sha256": sha, "check": metrics["check"],
-              "headline": headline(n, metrics, read_json(folder / "data_card.json")), "stop": None}
+              "headline": headline(n, metrics, read_json(folder / paths.DATA_CARD_FILE)), "stop": None}
     if metrics["check"]["passed"]:
         record["stop"] = f"the check passed in round {n}"
     elif n >= cfg.LOOP_MAX_ROUNDS:

@@ -30,8 +30,8 @@ from typing import Optional
 
 from Config.Config import EMBEDDED_MODEL, TINY_MODEL, Config, public_url
 from utils.install import EMBEDDED_PACKAGE
-from utils.files import read_json, write_json
-from utils.paths import MARKER, MERGED_PREFIX, setup_report_file
+from utils.files import publish_folder, read_json, write_json
+from utils.paths import MARKER, MERGED_PREFIX, PARTIAL_SUFFIX, partial_dir, setup_report_file
 
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_DIR = "SmolLM2-135M-Instruct"
@@ -95,7 +95,7 @@ def is_ready(folder: Path) -> bool:
     folder = Path(folder)
     if (folder / MARKER).exists():
         return True
-    if folder.name.startswith(MARKED_PREFIXES) or folder.name.endswith(".partial"):
+    if folder.name.startswith(MARKED_PREFIXES) or folder.name.endswith(PARTIAL_SUFFIX):
         return False
     return (folder / "config.json").exists() and any(folder.glob("*.safetensors"))
 
@@ -215,14 +215,12 @@ def build_tiny(dest: Path, tokenizer_from: Path, seed: int = 0) -> Path:
 
 def _save_folder(dest: Path, model, tok, info: dict) -> None:
     """Save model + tokenizer into a temporary sibling, add the marker, and rename into place."""
-    dest = Path(dest)
-    tmp = dest.with_name(dest.name + ".partial")
+    tmp = partial_dir(dest)
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp)
     tok.save_pretrained(tmp)
     write_json(tmp / MARKER, info)
-    shutil.rmtree(dest, ignore_errors=True)
-    tmp.rename(dest)
+    publish_folder(tmp, dest, MARKER)
 
 
 # ------------------------------------------------------------------------------ hub and local

@@ -13,8 +13,11 @@ these names itself.
           Data/AllComments_Clean_Train.json          merged_train_file     data         2
           Data/data_card.json                        data_card_file        data         runner, MLflow
     2     tmp/checkpoints_<run>/                     checkpoints_dir       train        2 (resume)
+          tmp/checkpoints_<run>/first_dev_loss.json  first_dev_loss_file   train        2 (a resumed run's card)
+          <checkpoints|adapter>/run_fingerprint.json fingerprint_file      train        2 (resume), paired_adapter
           tmp/adapter_<run>/                         adapter_dir           train        app (via the pointer)
           tmp/merged_<run>/ (+ training_card.json)   merged_dir            train        3, app, runner (via the pointer)
+    0, 2  <model folder>.partial/ while it is built  partial_dir           models, train  nobody (is_ready refuses it)
           tmp/merged.json                            merged_pointer        train        3, app, runner
     3     results/generations/<model>_<type>.jsonl   generation_file       inference    3 (resume), metrics.json
           results/generations/judge_*.jsonl          verdict_store         evaluation   3 (resume)
@@ -46,6 +49,8 @@ DATA_CARD_FILE = "data_card.json"
 REJECTS_DIR = "rejects"
 TRAINING_CARD_FILE = "training_card.json"  # inside the merged folder
 FINGERPRINT_FILE = "run_fingerprint.json"  # inside the adapter and checkpoints folders
+FIRST_DEV_LOSS_FILE = "first_dev_loss.json"  # inside the checkpoints folder
+PARTIAL_SUFFIX = ".partial"  # a model folder being built beside its final place: never ready
 MERGED_PREFIX = "merged_"  # tmp/merged_<run>/: utils.models.is_ready wants the marker in these
 MERGED_POINTER_FILE = "merged.json"
 GENERATIONS_DIR = "generations"
@@ -132,6 +137,23 @@ def training_card_file(merged: Path) -> Path:
     return Path(merged) / TRAINING_CARD_FILE
 
 
+def fingerprint_file(folder: Path) -> Path:
+    """The run fingerprint Step 2 stamps into its checkpoints folder (what a rerun may resume) and
+    its adapter folder (which merged folder the adapter belongs to: `paired_adapter`)."""
+    return Path(folder) / FINGERPRINT_FILE
+
+
+def first_dev_loss_file(cfg: Config) -> Path:
+    """The dev loss before training, kept in the checkpoints folder for a resumed run's card."""
+    return checkpoints_dir(cfg) / FIRST_DEV_LOSS_FILE
+
+
+def partial_dir(final: Path) -> Path:
+    """Where a model folder is built before it is renamed to `final` (Step 0's models, Step 2's merge)."""
+    final = Path(final)
+    return final.with_name(final.name + PARTIAL_SUFFIX)
+
+
 def merged_pointer(cfg: Config) -> Path:
     """tmp/merged.json: which merged folder (and adapter) Step 2 published last."""
     return cfg.tmp_dir / MERGED_POINTER_FILE
@@ -180,7 +202,7 @@ def paired_adapter(cfg: Config) -> Optional[Path]:
         return None
     if adapter is None:
         return None
-    stamp, card = adapter / FINGERPRINT_FILE, training_card_file(merged)
+    stamp, card = fingerprint_file(adapter), training_card_file(merged)
     if not (stamp.exists() and card.exists() and (merged / MARKER).exists()):
         return None
     return adapter if read_json(stamp).get("fingerprint") == read_json(card).get("fingerprint") else None

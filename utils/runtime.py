@@ -6,7 +6,8 @@ state whether it runs in a notebook, under the pipeline runner or under accelera
 It also owns the checks that only the machine or the model can answer (Config checks everything
 else when it is built): `check_machine(cfg, step)` at the start of Steps 2 and 3 (a CUDA GPU for
 DEVICE='cuda', LOAD_IN_4BIT, unsloth and vLLM), and `check_target_modules(model, cfg)` where Step 2
-loads the student (LORA_TARGET_MODULES against the modules the model has).
+loads the student (LORA_TARGET_MODULES against the modules the model has). And the one choice of
+backend both steps make (`step_backend`): unsloth or vLLM on a GPU when they import, else transformers.
 """
 
 from __future__ import annotations
@@ -205,3 +206,19 @@ def gpu_backend(setting: str, value: str, package: str, runtime: Runtime, fallba
         warnings.warn(f"{package} is installed but fails to import ({problem}); {fallback}. Reinstall the GPU "
                       "stack: `make install-gpu`.", RuntimeWarning, stacklevel=3)
     return False
+
+
+# The GPU backend each step can use instead of transformers: the Config key that chooses it, its
+# package, and what falling back costs (said in gpu_backend's warning).
+GPU_BACKENDS = {
+    "train": ("TRAIN_BACKEND", "unsloth", "Step 2 trains with transformers + peft instead (slower)"),
+    "inference": ("INFERENCE_BACKEND", "vllm", "Step 3 generates with transformers instead (5-10x slower)"),
+}
+
+
+def step_backend(step: str, cfg: Config, runtime: Runtime) -> str:
+    """The backend `step` ("train" or "inference") runs on: its GPU package (GPU_BACKENDS: unsloth,
+    vllm) when `gpu_backend` says so, else "hf" (transformers). `utils.train.select_backend` and
+    `utils.inference.select_backend` are this with their step filled in."""
+    setting, package, fallback = GPU_BACKENDS[step]
+    return package if gpu_backend(setting, getattr(cfg, setting), package, runtime, fallback) else "hf"

@@ -33,15 +33,17 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Optional
 
 from Config.Config import Config, load_config, parse_set_args
-from utils.chat import IGNORE_INDEX, render_prompt, tokenize_example
-from utils.files import file_sha256, library_versions, read_json, write_json
+from utils.chat import IGNORE_INDEX, tokenize_example
+from utils.files import file_sha256, library_versions, publish_folder, read_json, write_json
 from utils.models import available_memory_bytes, folder_size, load_tokenizer, model_dir
-from utils.paths import MARKER, TRAIN_FILE, adapter_dir, checkpoints_dir, merged_dir, run_name, write_merged_pointer
-from utils.runtime import Runtime, check_machine, check_target_modules, gpu_backend, prepare, set_seed
+from utils.paths import (MARKER, TRAIN_FILE, adapter_dir, checkpoints_dir, fingerprint_file, first_dev_loss_file,
+                         merged_dir, partial_dir, run_name, training_card_file, write_merged_pointer)
+from utils.runtime import Runtime, check_machine, check_target_modules, prepare, set_seed, step_backend
 
 LLAMA_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 # Settings that change what is learned: a checkpoint made under other values is not resumed.
@@ -108,12 +110,8 @@ def load_training_data(cfg: Config, tokenizer) -> TrainingData:
 
 
 # ------------------------------------------------------------------------------ model
-def select_backend(cfg: Config, runtime: Runtime) -> str:
-    """unsloth on CUDA when it imports (or when asked for), else transformers + peft + trl
-    (`runtime.gpu_backend`)."""
-    use = gpu_backend("TRAIN_BACKEND", cfg.TRAIN_BACKEND, "unsloth", runtime,
-                      "Step 2 trains with transformers + peft instead (slower)")
-    return "unsloth" if use else "hf"
+# (cfg, runtime) -> "unsloth" on CUDA when it imports (or when asked for), else "hf" (transformers + peft)
+select_backend = partial(step_backend, "train")
 
 
 def target_modules(cfg: Config, backend: str, model=None):
@@ -210,14 +208,14 @@ def checkpointing_argument(enabled: bool, accepted: Optional[set[str]] = None) -
     return {name: enabled}
 
 
-def _tokens_callback(start_tokens: int):
+def _tokens_callback():
     from transformers import TrainerCallback
 
     class TokensPerSecond(TrainerCallback):
         """Adds tokens/s (all tokens, prompt and answer, seen by this process) to the logs."""
 
         def on_train_begin(self, args, state, control, **kw):
-            self.t0, self.n0 = time.time(), state.num_input_tokens_seen or start_tokens
+            self.t0, self.n0 = time.time(), state.num_input_tokens_seen or 0
 
         def on_log(self, args, state, control, logs=None, **kw):
             if logs is not None and state.num_input_tokens_seen:
@@ -259,7 +257,8 @@ def _answer_window_trainer():
     return AnswerWindowTrainer
 
 
-def build_trainer(cfg: Config, model, tokenizer, data: TrainingData, runtime: Runtime, out: Path):
+def build_trainer(cfg: Config, model, tokenizer, data: TrainingData, runtime: Runtime, out: Path,
+                  backend: Optional[str] = None):
     """A transformers Trainer over the pre-tokenized examples.
 
     Why not trl's SFTTrainer: our examples already carry their labels, which is all it would add,
@@ -268,6 +267,7 @@ def build_trainer(cfg: Config, model, tokenizer, data: TrainingData, runtime: Ru
     the weights are already bf16, and autocast there made each step ~3x slower (measured).
     With the transformers backend batches are left-padded and the LM head runs over the answer
     window only (`answer_window`); unsloth keeps trl's right-padding collator and its own fused loss.
+    `backend` is `select_backend`'s answer, chosen here when not given.
     """
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
     from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
@@ -304,7 +304,9 @@ def build_trainer(cfg: Config, model, tokenizer, data: TrainingData, runtime: Ru
     # Padded lengths in buckets of 64 (8 on a GPU): a handful of shapes instead of one per batch,
     # so the CPU's matmul kernels are reused; measured ~10% less wall time per step on 2 cores.
     multiple = 8 if runtime.on_gpu else 64
-    if select_backend(cfg, runtime) == "unsloth":
+    if backend is None:
+        backend = select_backend(cfg, runtime)
+    if backend == "unsloth":
         trainer_class = Trainer
         collator = DataCollatorForLanguageModeling(pad_token_id=tokenizer.pad_token_id, pad_to_multiple_of=multiple)
     else:
@@ -314,13 +316,15 @@ def build_trainer(cfg: Config, model, tokenizer, data: TrainingData, runtime: Ru
                                           label_pad_token_id=IGNORE_INDEX)
     return trainer_class(
         model=model, args=args, train_dataset=data.train, eval_dataset=data.dev,
-        data_collator=collator, processing_class=tokenizer, callbacks=[_tokens_callback(0)],
+        data_collator=collator, processing_class=tokenizer, callbacks=[_tokens_callback()],
     )
 
 
+# Names transformers and peft give the files inside the folders utils.paths names (theirs, not ours)
+CHECKPOINT_PREFIX = "checkpoint-"  # the Trainer's checkpoint folders: checkpoint-<step>
 CHECKPOINT_FILES = ("trainer_state.json", "optimizer.pt")  # written after the weights: a checkpoint's last files
-FIRST_DEV_FILE = "first_dev_loss.json"  # in checkpoints_dir: the dev loss before training, for a resumed run's card
 WEIGHT_FILES = ("adapter_model.safetensors", "model.safetensors", "adapter_model.bin", "pytorch_model.bin")
+ADAPTER_CONFIG_FILE = "adapter_config.json"
 
 
 def checkpoint_complete(folder: Path) -> bool:
@@ -336,7 +340,7 @@ def checkpoint_complete(folder: Path) -> bool:
 def sort_adapter_config(adapter: Path) -> None:
     """Write adapter_config.json's module lists sorted: peft keeps them as sets, so their saved
     order follows Python's per-process string hashing and two identical runs would differ."""
-    path = Path(adapter) / "adapter_config.json"
+    path = Path(adapter) / ADAPTER_CONFIG_FILE
     config = read_json(path)
     for key in ("target_modules", "modules_to_save", "exclude_modules"):
         if isinstance(config.get(key), list):
@@ -347,14 +351,14 @@ def sort_adapter_config(adapter: Path) -> None:
 def last_checkpoint(cfg: Config, fp: str) -> Optional[str]:
     """The newest complete checkpoint of this same run (same data and settings), if any."""
     ckpts = checkpoints_dir(cfg)
-    stamp = ckpts / "run_fingerprint.json"
+    stamp = fingerprint_file(ckpts)
     if not ckpts.exists():
         return None
     if cfg.RESTART_TRAINING or not stamp.exists() or read_json(stamp).get("fingerprint") != fp:
         return None
-    found = sorted((int(d.name.split("-")[1]), d) for d in ckpts.glob("checkpoint-*")
+    found = sorted((int(d.name.split("-")[1]), d) for d in ckpts.glob(f"{CHECKPOINT_PREFIX}*")
                    if d.is_dir() and d.name.split("-")[1].isdigit())
-    for step, folder in reversed(found):
+    for _, folder in reversed(found):
         if checkpoint_complete(folder):
             return str(folder)
         print(f"{folder.name} is incomplete (a run was stopped while writing it): resuming from an earlier one")
@@ -371,7 +375,7 @@ class TrainResult:
 
 def is_complete(cfg: Config, fp: str) -> bool:
     """The merged model of this exact run is already there and marked complete."""
-    card = merged_dir(cfg) / "training_card.json"
+    card = training_card_file(merged_dir(cfg))
     return (merged_dir(cfg) / MARKER).exists() and card.exists() and read_json(card).get("fingerprint") == fp
 
 
@@ -379,40 +383,81 @@ def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> Tra
     """Train (resuming when possible), save the adapter, merge, check, and write the card.
 
     The notebook builds the trainer itself to show its parts; `python -m utils.train` does not.
+    Every process trains; the main one alone saves, merges and publishes, the others wait for it.
     """
     check_machine(cfg, "train")
     from accelerate import PartialState
 
     state = PartialState()
     runtime = prepare(cfg)
+    backend = select_backend(cfg, runtime)
     if trainer is None:
-        backend = select_backend(cfg, runtime)
         model, tokenizer = load_student_with_lora(cfg, runtime, backend)
         data = load_training_data(cfg, tokenizer)
-        trainer = build_trainer(cfg, model, tokenizer, data, runtime, checkpoints_dir(cfg))
+        trainer = build_trainer(cfg, model, tokenizer, data, runtime, checkpoints_dir(cfg), backend)
     fp = fingerprint(cfg, data.data_hash)
-    if is_complete(cfg, fp) and not cfg.RESTART_TRAINING:
-        card = read_json(merged_dir(cfg) / "training_card.json")
-        print(f"{merged_dir(cfg)} is complete for these data and settings; nothing to do "
-              "(set RESTART_TRAINING=True to train again).")
-        if state.is_main_process:
-            write_merged_pointer(cfg, merged_dir(cfg), adapter_dir(cfg))  # Step 3 reads this one
-        return TrainResult(merged_dir(cfg), card, card.get("log_history", []), skipped=True)
 
+    # ---- resume point: nothing to do, a checkpoint of this same run, or the start
+    if is_complete(cfg, fp) and not cfg.RESTART_TRAINING:
+        return _already_trained(cfg, state)
+    resume = _resume_point(cfg, fp, state)
+
+    # ---- train
+    run = _train(cfg, trainer, runtime, resume, state)
+
+    # ---- save and merge, card, publish (main process)
+    result = None
+    if state.is_main_process:
+        adapter, partial, check = _save_and_merge(cfg, trainer, data, runtime, backend, fp)
+        card = _write_card(cfg, partial, trainer=trainer, data=data, run=run, check=check, fp=fp,
+                           backend=backend, runtime=runtime, processes=state.num_processes)
+        result = TrainResult(_publish(cfg, partial, adapter, fp), card, run.log_history)
+    state.wait_for_everyone()
+    return result
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What the train section measured, for the card."""
+
+    resumed_from: Optional[str]
+    first_dev_loss: Optional[float]
+    final_dev_loss: float
+    wall_seconds: float
+    log_history: list
+
+
+def _already_trained(cfg: Config, state) -> TrainResult:
+    """The merged model of this exact run is published: point Step 3 at it again and return its card."""
+    card = read_json(training_card_file(merged_dir(cfg)))
+    print(f"{merged_dir(cfg)} is complete for these data and settings; nothing to do "
+          "(set RESTART_TRAINING=True to train again).")
+    if state.is_main_process:
+        write_merged_pointer(cfg, merged_dir(cfg), adapter_dir(cfg))  # Step 3 reads this one
+    return TrainResult(merged_dir(cfg), card, card.get("log_history", []), skipped=True)
+
+
+def _resume_point(cfg: Config, fp: str, state) -> Optional[str]:
+    """The checkpoint to resume from, or None; without one, the checkpoints folder starts clean.
+    Either way it is stamped with this run's fingerprint."""
     resume = last_checkpoint(cfg, fp)
     if state.is_main_process:
         if resume is None and checkpoints_dir(cfg).exists():
             shutil.rmtree(checkpoints_dir(cfg))  # other settings or a restart: start clean
-        write_json(checkpoints_dir(cfg) / "run_fingerprint.json", {"fingerprint": fp})
+        write_json(fingerprint_file(checkpoints_dir(cfg)), {"fingerprint": fp})
     state.wait_for_everyone()
     print(f"Resuming from {resume}" if resume else "Training from the start")
+    return resume
 
+
+def _train(cfg: Config, trainer, runtime: Runtime, resume: Optional[str], state) -> _Run:
+    """Train from `resume` (or the start), with the dev loss before the first update and after the last."""
     start = time.time()
     first_dev = None
     if resume is None:
         first_dev = trainer.evaluate()["eval_loss"]  # the dev loss before any update
         if state.is_main_process:  # a resumed run's card needs it, and its checkpoints do not hold it
-            write_json(checkpoints_dir(cfg) / FIRST_DEV_FILE, {"first_dev_loss": first_dev})
+            write_json(first_dev_loss_file(cfg), {"first_dev_loss": first_dev})
     # The length-grouped sampler draws the epoch's order from torch's global generator as the epoch
     # starts; seeded here, a run resumed within its first epoch gets the same order (whatever the
     # evaluation above drew), so it trains on the same remaining batches as an uninterrupted run.
@@ -432,58 +477,72 @@ def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> Tra
         final_dev = trainer.evaluate()["eval_loss"]
         history = trainer.state.log_history
     if first_dev is None:  # resumed: the loss before any update, as the run that started measured it
-        saved = checkpoints_dir(cfg) / FIRST_DEV_FILE
+        saved = first_dev_loss_file(cfg)
         first_dev = read_json(saved).get("first_dev_loss") if saved.exists() else None
+    return _Run(resumed_from=resume, first_dev_loss=first_dev, final_dev_loss=final_dev, wall_seconds=wall,
+                log_history=history)
 
-    result = None
-    if state.is_main_process:
-        adapter = adapter_dir(cfg)
-        trainer.model.save_pretrained(adapter)
-        trainer.processing_class.save_pretrained(adapter)
-        sort_adapter_config(adapter)
-        write_json(adapter / "run_fingerprint.json", {"fingerprint": fp})  # pairs it with its merged folder
-        release_optimizer(trainer)  # training is over: its optimizer state only takes memory now
-        backend = select_backend(cfg, runtime)
-        partial = merge_adapter(cfg, adapter, runtime)
-        check = compare_merged(cfg, trainer.model, partial, data, runtime, backend)
-        tokens_seen = trainer.state.num_input_tokens_seen or 0
-        card = {
-            "run": run_name(cfg),
-            "fingerprint": fp,
-            "backend": backend,
-            "device": runtime.device,
-            "dtype": runtime.dtype_name,
-            "processes": state.num_processes,
-            "data_file": str(data.data_file),
-            "data_sha256": data.data_hash,
-            "records": data.records,
-            "train_examples": len(data.train),
-            "dev_examples": len(data.dev),
-            "dropped_too_long": data.dropped_too_long,
-            "seed": cfg.SEED,
-            "trainable_parameters": trainable_parameters(trainer.model),
-            "optimizer_steps": trainer.state.global_step,
-            "resumed_from": resume,
-            "first_dev_loss": _round(first_dev),
-            "final_dev_loss": _round(final_dev),
-            "dev_loss_ratio": _round(final_dev / first_dev) if first_dev else None,
-            "wall_seconds": round(wall, 1),
-            "tokens_seen": tokens_seen,
-            "tokens_per_second": round(tokens_seen / wall, 1) if wall else None,
-            "peak_memory_mb": peak_memory_mb(runtime),
-            "merge_max_logit_diff": check.get("max_abs_logit_diff"),
-            "merge_check": check,
-            "log_history": history,
-            "config": cfg.to_dict(),
-            "versions": library_versions(),
-        }
-        write_json(partial / "training_card.json", card)
-        write_json(partial / MARKER, {"source": "merged", "run": run_name(cfg), "fingerprint": fp})  # last
-        merged = publish(partial, merged_dir(cfg))
-        write_merged_pointer(cfg, merged, adapter)  # after publishing: Step 3 and the app read it
-        result = TrainResult(merged, card, history)
-    state.wait_for_everyone()
-    return result
+
+def _save_and_merge(cfg: Config, trainer, data: TrainingData, runtime: Runtime, backend: str,
+                    fp: str) -> tuple[Path, Path, dict]:
+    """Save the adapter (stamped with the run's fingerprint), merge it into the 16-bit base in a
+    `.partial` folder and compare that with the trained model: (adapter, partial folder, merge check)."""
+    adapter = adapter_dir(cfg)
+    trainer.model.save_pretrained(adapter)
+    trainer.processing_class.save_pretrained(adapter)
+    sort_adapter_config(adapter)
+    write_json(fingerprint_file(adapter), {"fingerprint": fp})  # pairs it with its merged folder
+    release_optimizer(trainer)  # training is over: its optimizer state only takes memory now
+    partial = merge_adapter(cfg, adapter, runtime)
+    check = compare_merged(cfg, trainer.model, partial, data, runtime, backend)
+    return adapter, partial, check
+
+
+def _write_card(cfg: Config, partial: Path, *, trainer, data: TrainingData, run: _Run, check: dict, fp: str,
+                backend: str, runtime: Runtime, processes: int) -> dict:
+    """The training card, written into the merged folder before its marker; returns it."""
+    tokens_seen = trainer.state.num_input_tokens_seen or 0
+    first_dev, final_dev, wall = run.first_dev_loss, run.final_dev_loss, run.wall_seconds
+    card = {
+        "run": run_name(cfg),
+        "fingerprint": fp,
+        "backend": backend,
+        "device": runtime.device,
+        "dtype": runtime.dtype_name,
+        "processes": processes,
+        "data_file": str(data.data_file),
+        "data_sha256": data.data_hash,
+        "records": data.records,
+        "train_examples": len(data.train),
+        "dev_examples": len(data.dev),
+        "dropped_too_long": data.dropped_too_long,
+        "seed": cfg.SEED,
+        "trainable_parameters": trainable_parameters(trainer.model),
+        "optimizer_steps": trainer.state.global_step,
+        "resumed_from": run.resumed_from,
+        "first_dev_loss": _round(first_dev),
+        "final_dev_loss": _round(final_dev),
+        "dev_loss_ratio": _round(final_dev / first_dev) if first_dev else None,
+        "wall_seconds": round(wall, 1),
+        "tokens_seen": tokens_seen,
+        "tokens_per_second": round(tokens_seen / wall, 1) if wall else None,
+        "peak_memory_mb": peak_memory_mb(runtime),
+        "merge_max_logit_diff": check.get("max_abs_logit_diff"),
+        "merge_check": check,
+        "log_history": run.log_history,
+        "config": cfg.to_dict(),
+        "versions": library_versions(),
+    }
+    write_json(training_card_file(partial), card)
+    return card
+
+
+def _publish(cfg: Config, partial: Path, adapter: Path, fp: str) -> Path:
+    """Write the marker last, move the merged folder into place, then point Step 3 and the app at it."""
+    write_json(partial / MARKER, {"source": "merged", "run": run_name(cfg), "fingerprint": fp})
+    merged = publish_folder(partial, merged_dir(cfg), MARKER)
+    write_merged_pointer(cfg, merged, adapter)  # after publishing: Step 3 and the app read it
+    return merged
 
 
 def _round(x, digits: int = 4):
@@ -510,7 +569,7 @@ def release_optimizer(trainer) -> None:
 def merge_adapter(cfg: Config, adapter: Path, runtime: Runtime) -> Path:
     """Merge the adapter into the 16-bit base on the run's device; return the `.partial` folder.
 
-    The folder holds weights, tokenizer and generation config, but no marker: `publish` moves it
+    The folder holds weights, tokenizer and generation config, but no marker: `_publish` moves it
     into place only after the card and the marker are written, so Step 3 never sees half a run.
     """
     from peft import PeftModel
@@ -523,8 +582,7 @@ def merge_adapter(cfg: Config, adapter: Path, runtime: Runtime) -> Path:
         kwargs["device_map"] = {"": 0}  # on the GPU: seconds, and no 16 GB copy in the job's host RAM
     base = AutoModelForCausalLM.from_pretrained(base_folder, **kwargs)
     merged_model = PeftModel.from_pretrained(base, adapter).merge_and_unload()
-    out = merged_dir(cfg)
-    tmp = out.with_name(out.name + ".partial")
+    tmp = partial_dir(merged_dir(cfg))
     shutil.rmtree(tmp, ignore_errors=True)
     merged_model.save_pretrained(tmp)
     del merged_model, base
@@ -537,16 +595,6 @@ def merge_adapter(cfg: Config, adapter: Path, runtime: Runtime) -> Path:
     except OSError:
         pass
     return tmp
-
-
-def publish(partial: Path, final: Path) -> Path:
-    """Move a complete `.partial` folder (marker written last) into place; the old one goes only
-    now, so an interruption leaves either the old complete folder, nothing, or the partial one."""
-    if not (partial / MARKER).exists():
-        raise RuntimeError(f"{partial} has no {MARKER}: it is not complete and is not published.")
-    shutil.rmtree(final, ignore_errors=True)
-    partial.rename(final)
-    return final
 
 
 MERGE_CHECK_ROWS = 3  # dev examples compared; each costs one forward pass of each model
@@ -661,12 +709,6 @@ def _empty_cuda_cache() -> None:
 
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
-
-
-# ------------------------------------------------------------------------------ for the notebook (plots: utils.figures)
-def example_prompt(cfg: Config, tokenizer, record: dict) -> str:
-    """The exact text inference will feed the model for a record (for the notebook)."""
-    return render_prompt(tokenizer, record["Prompt"], cfg.system_prompt)
 
 
 # ------------------------------------------------------------------------------ command line
