@@ -124,6 +124,16 @@ class Config:
     GRADIENT_CHECKPOINTING: bool = True  # less memory, ~30% slower
     GROUP_BY_LENGTH: bool = True  # fewer padded tokens per batch
     RESTART_TRAINING: bool = False  # True ignores existing checkpoints
+    # Decision heads (utils/heads.py): Step 2 also fits, per question, a small attention read-out of the
+    # fine-tuned student's token states at this layer (1 = after the first layer), and Step 3 and the app
+    # write its yes/no and score answers, then let the student write the summary after them. A small
+    # student fine-tuned for minutes learns the format and the summary but answers each decision with
+    # one constant; its middle layers already hold the decisions. None: the student generates every
+    # answer (the original format and behaviour; a larger student on a GPU learns them itself).
+    # Needs the transformers backend for inference (not vLLM).
+    DECISION_HEADS_LAYER: Optional[int] = None
+    DECISION_HEADS_TRAIN: int = 500  # training comments per type the heads read: more, better heads, more seconds
+    DECISION_HEADS_EPOCHS: int = 20  # passes over their features (seconds each): fewer underfit, more overfit
 
     # ----------------------------------------------------------------------------- inference (Step 3)
     INFERENCE_BACKEND: Literal["auto", "hf", "vllm"] = "auto"  # auto: vLLM on CUDA if it imports
@@ -232,9 +242,15 @@ class Config:
         for name in ("LORA_R", "LORA_ALPHA", "BATCH_SIZE", "GRAD_ACCUM", "MAX_LENGTH", "EVAL_STEPS",
                      "SAVE_STEPS", "LOGGING_STEPS", "GEN_BATCH_SIZE", "GEN_MAX_NEW_TOKENS",
                      "JUDGE_BATCH_SIZE", "JUDGE_MAX_NEW_TOKENS", "BOOTSTRAP_SAMPLES", "SAVE_TOTAL_LIMIT",
-                     "MAJORITY_TEXT_SAMPLE", "VLLM_BATCH_PROMPTS"):
+                     "MAJORITY_TEXT_SAMPLE", "VLLM_BATCH_PROMPTS", "DECISION_HEADS_TRAIN",
+                     "DECISION_HEADS_EPOCHS"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)!r}")
+        if self.DECISION_HEADS_LAYER is not None and self.DECISION_HEADS_LAYER < 1:
+            problems.append("DECISION_HEADS_LAYER must be at least 1 (a layer number), or None for no heads")
+        if self.DECISION_HEADS_LAYER is not None and self.INFERENCE_BACKEND == "vllm":
+            problems.append("DECISION_HEADS_LAYER needs INFERENCE_BACKEND='hf' (the heads read the student's "
+                            "hidden states, which vLLM does not return); or set DECISION_HEADS_LAYER=None")
         if self.LORA_LAST_LAYERS is not None and self.LORA_LAST_LAYERS < 1:
             problems.append("LORA_LAST_LAYERS must be at least 1, or None for every layer")
         problems += _range_problems(self)
@@ -311,8 +327,13 @@ PROFILES: dict[str, dict[str, Any]] = {
         "JUDGE_MODEL": None,
         "PROMPT_STYLE": "compact",  # shorter prompts: more examples per CPU minute
         "EVAL_SIZE": 50,
-        "TRAIN_SIZE": {"vendor": 180, "customer": 180},  # sized for Step 2 in < 10 minutes on 2 cores
-        "DEV_FRACTION": 0.05,  # 18 dev examples: each dev evaluation costs ~15 s on 2 cores
+        # 600 training comments per type: the decision heads read all of them, LoRA a fifth of an epoch
+        "TRAIN_SIZE": {"vendor": 600, "customer": 600},
+        "NUM_EPOCHS": 0.2,  # ~236 examples (59 steps) for the format and the summary: ~1.5 s per example more
+        "DECISION_HEADS_TRAIN": 600,  # every training comment (~120 s): the heads, not LoRA, learn the decisions
+        "DEV_FRACTION": 0.015,  # 18 dev examples: each dev evaluation costs ~15 s on 2 cores
+        "DECISION_HEADS_LAYER": 16,  # SmolLM2's middle layer, where probes find the decisions (README ablations)
+        "INFERENCE_BACKEND": "hf",
         "LORA_R": 32,
         "LORA_ALPHA": 64,
         "LORA_DROPOUT": 0.0,
@@ -325,12 +346,14 @@ PROFILES: dict[str, dict[str, Any]] = {
         "BATCH_SIZE": 4,
         "GRAD_ACCUM": 1,  # more, smaller updates: dev loss 0.40 against 0.45 with 4 x 2 (measured)
         "MAX_LENGTH": 1024,
-        "EVAL_STEPS": 43,  # before training, halfway and at the end (86 steps)
+        "EVAL_STEPS": 30,  # before training, halfway and at the end (59 steps)
         "SAVE_STEPS": 20,
         "LOGGING_STEPS": 5,
         "GRADIENT_CHECKPOINTING": False,  # memory is plentiful, time is not
         "GEN_BATCH_SIZE": 25,
-        "GEN_MAX_NEW_TOKENS": 150,
+        # The fine-tuned student writes only the summary after the heads' lines (median 41 tokens, p95 68);
+        # 100 cuts its rare loops. The base completes no answer at 150 tokens either.
+        "GEN_MAX_NEW_TOKENS": 100,
         "BOOTSTRAP_SAMPLES": 1000,
         "EXPECTED_WIN_RATE": (0.90, 1.0),
         "EXPECTED_CI_LOW": 0.85,
@@ -361,6 +384,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         "BOOTSTRAP_SAMPLES": 200,
         "EXPECTED_WIN_RATE": (0.0, 1.0),  # a random model: the check is that numbers exist
         "MLFLOW_TRACKING": False,
+        "DECISION_HEADS_LAYER": 1,  # the whole path, in seconds
+        "DECISION_HEADS_EPOCHS": 2,
+        "INFERENCE_BACKEND": "hf",
     },
 }
 

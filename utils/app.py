@@ -90,7 +90,8 @@ class Comparer:
         ready = {name: is_ready(folder) for name, folder in self.folders.items()}
         adapter = paired_adapter(cfg)
         if cfg.APP_PAIRED_BATCH and all(ready.values()) and adapter is not None:
-            self.pair = PairEngine(self.folders["base"], adapter, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime)
+            self.pair = PairEngine(self.folders["base"], adapter, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime,
+                                   heads_folder=self.folders["finetuned"])
         for name, folder in self.folders.items():  # apart: when not paired, each ready model alone
             apart = ready[name] and self.pair is None
             self.engines[name] = Engine(folder, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime) if apart else None
@@ -116,7 +117,11 @@ class Comparer:
         partial = None if on_text is None else (lambda texts: on_text({name: texts[0]}))
         with self._lock:
             start = time.perf_counter()
-            text, new_tokens = engine.generate([engine.render(self._prompt(comment, comment_type))], partial)[0]
+            prefix = engine.answer_prefixes([{"Comment": comment, "type": comment_type}])[0]
+            if partial is not None and prefix:
+                partial = (lambda texts, shown=partial: shown([prefix + texts[0]]))
+            text, new_tokens = engine.generate([engine.render(self._prompt(comment, comment_type)) + prefix], partial)[0]
+            text = prefix + text
             seconds = time.perf_counter() - start
         return self._answer_row(name, text, new_tokens, seconds, comment_type)
 
@@ -129,7 +134,8 @@ class Comparer:
         if self.pair is None:
             return {name: self.answer(name, comment, comment_type, on_text) for name in MODELS}
         with self._lock:
-            out = self.pair.generate_pair(self.pair.render(self._prompt(comment, comment_type)), on_text)
+            out = self.pair.generate_pair(self.pair.render(self._prompt(comment, comment_type)), on_text,
+                                          prefix=self.pair.answer_prefix(comment, comment_type))
         return {name: self._answer_row(name, o["text"], o["new_tokens"], o["latency_s"], comment_type)
                 | {"shared_batch": True} for name, o in out.items()}
 

@@ -155,6 +155,20 @@ class Engine:
         else:
             self.model = load_model(self.folder, cfg, self.runtime)
         self.max_prompt_tokens = max_prompt_tokens(cfg, self.folder, max_new_tokens)
+        from utils.heads import DecisionHeads, has_heads
+
+        if has_heads(self.folder) and self.backend == "vllm":
+            raise ValueError(f"{self.folder} has decision heads (Step 2 with DECISION_HEADS_LAYER set), which need "
+                             "the transformers backend: set INFERENCE_BACKEND='hf', or retrain with DECISION_HEADS_LAYER=None.")
+        self.heads = DecisionHeads.load(self.folder) if self.backend != "vllm" else None
+
+    def answer_prefixes(self, records: Sequence[dict]) -> list[str]:
+        """What each answer starts with before the model writes: the decision heads' `N. value` lines
+        (utils/heads.py) when the folder has heads, else nothing."""
+        if self.heads is None:
+            return [""] * len(records)
+        return self.heads.prefixes(self.model, self.tokenizer, [r["Comment"] for r in records],
+                                   [r["type"] for r in records])
 
     def render(self, prompt: str) -> str:
         return render_prompt(self.tokenizer, prompt, self.cfg.system_prompt)
@@ -236,25 +250,36 @@ class PairEngine:
     NAMES = STUDENTS
 
     def __init__(self, base_folder: Path, adapter_folder: Path, cfg: Config, max_new_tokens: int,
-                 runtime: Optional[Runtime] = None):
+                 runtime: Optional[Runtime] = None, heads_folder: Optional[Path] = None):
         from peft import PeftModel
+
+        from utils.heads import DecisionHeads
 
         self.cfg, self.max_new_tokens = cfg, max_new_tokens
         self.tokenizer = load_tokenizer(base_folder, cfg)
         base = load_model(base_folder, cfg, runtime)
         self.model = PeftModel.from_pretrained(base, str(adapter_folder)).eval()
         self.max_prompt_tokens = max_prompt_tokens(cfg, Path(base_folder), max_new_tokens)
+        # the fine-tuned student's decision heads (in its merged folder), read through the adapter
+        self.heads = DecisionHeads.load(heads_folder) if heads_folder else None
+
+    def answer_prefix(self, comment: str, comment_type: str) -> str:
+        """The fine-tuned answer's start written by its decision heads ("" without heads)."""
+        if self.heads is None:
+            return ""
+        return self.heads.prefixes(self.model, self.tokenizer, [comment], [comment_type])[0]
 
     def render(self, prompt: str) -> str:
         return render_prompt(self.tokenizer, prompt, self.cfg.system_prompt)
 
-    def generate_pair(self, text: str, on_text: Optional[Callable[[dict[str, str]], None]] = None
-                      ) -> dict[str, dict]:
+    def generate_pair(self, text: str, on_text: Optional[Callable[[dict[str, str]], None]] = None,
+                      prefix: str = "") -> dict[str, dict]:
         """{"base"|"finetuned": {"text", "new_tokens", "latency_s"}} for one rendered prompt.
 
         Each latency is the time until that model's answer ended (its end-of-turn token or the
         token limit), measured by a stopping criterion that watches every row. `on_text`, if given,
-        gets {"base": text so far, "finetuned": text so far} after every decoding step.
+        gets {"base": text so far, "finetuned": text so far} after every decoding step. `prefix`
+        (the decision heads' lines, `answer_prefix`) starts the fine-tuned answer; the model goes on from it.
         """
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList
@@ -272,8 +297,11 @@ class PairEngine:
                     finished.setdefault(row, now)
                 return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
 
-        batch = tok([text, text], return_tensors="pt", add_special_tokens=False).to(self.model.device)
-        named = None if on_text is None else (lambda texts: on_text(dict(zip(self.NAMES, texts))))
+        batch = tok([text, text + prefix], return_tensors="pt", padding=True,
+                    add_special_tokens=False).to(self.model.device)
+        starts = ("", prefix)  # what each row's answer starts with before the model writes
+        named = None if on_text is None else (
+            lambda texts: on_text({n: s + t for n, s, t in zip(self.NAMES, starts, texts)}))
         with torch.inference_mode():
             out = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=False,
                                       pad_token_id=tok.pad_token_id, adapter_names=["__base__", "default"],
@@ -281,8 +309,8 @@ class PairEngine:
                                       streamer=_text_streamer(tok, named))
         total = time.perf_counter() - start
         answers = decode_new_tokens(tok, out, batch["input_ids"].shape[1])
-        return {name: {"text": text, "new_tokens": n, "latency_s": round(finished.get(i, total), 3)}
-                for i, (name, (text, n)) in enumerate(zip(self.NAMES, answers))}
+        return {name: {"text": start_text + text, "new_tokens": n, "latency_s": round(finished.get(i, total), 3)}
+                for i, (name, start_text, (text, n)) in enumerate(zip(self.NAMES, starts, answers))}
 
 
 def _text_streamer(tokenizer, on_text: Optional[Callable[[list[str]], None]]):
@@ -337,7 +365,7 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
     path = generation_file(cfg, model_name, comment_type)
     meta = {"model": str(engine.folder), "model_id": model_identity(engine.folder),
             "max_new_tokens": engine.max_new_tokens, "system_prompt": cfg.system_prompt,
-            "backend": engine.backend}
+            "backend": engine.backend, "decision_heads": engine.heads.layer if engine.heads else None}
     meta_path = path.with_suffix(".meta.json")
     if path.exists() and (not meta_path.exists() or read_json(meta_path) != meta):
         stale = path.with_suffix(f".stale-{int(time.time())}.jsonl")
@@ -351,7 +379,7 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
     todo = [r for r in records if r["id"] not in done]
     if done:
         print(f"{model_name}/{comment_type}: {len(done)} answers already on disk, {len(todo)} to go")
-    rendered = [(r["id"], engine.render(r["Prompt"])) for r in todo]
+    rendered = [(r["id"], engine.render(r["Prompt"])) for r in todo]  # checked before the heads' prefixes
     check_prompt_lengths(engine, [cid for cid, _ in rendered], [text for _, text in rendered],
                          f"{model_name}/{comment_type} comments")  # before any generation: none is cut or skipped
     # Longest first: similar lengths share a batch (little padding) and memory peaks early.
@@ -361,12 +389,15 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
                unit="comment", disable=not progress)
     timing_path = timing_file(path)
     batch = len(read_jsonl(timing_path))
+    by_id = {r["id"]: r for r in todo}
     for start in range(0, len(rendered), size):
         chunk = rendered[start:start + size]
         t0 = time.time()
-        outputs = engine.generate([text for _, text in chunk])
+        prefixes = engine.answer_prefixes([by_id[cid] for cid, _ in chunk])
+        outputs = engine.generate([text + prefix for (_, text), prefix in zip(chunk, prefixes)])
         seconds = time.time() - t0
-        answers.add([{"id": cid, "text": text, "new_tokens": n} for (cid, _), (text, n) in zip(chunk, outputs)])
+        answers.add([{"id": cid, "text": prefix + text, "new_tokens": n}
+                     for (cid, _), prefix, (text, n) in zip(chunk, prefixes, outputs)])
         append_jsonl(timing_path, [{"batch": batch, "ids": [cid for cid, _ in chunk],
                                     "batch_seconds": round(seconds, 3), "batch_size": len(chunk)}])
         batch += 1

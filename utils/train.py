@@ -51,7 +51,7 @@ FINGERPRINT_KEYS = (
     "STUDENT_MODEL", "SEED", "LORA_R", "LORA_ALPHA", "LORA_DROPOUT", "LORA_TARGET_MODULES",
     "LEARNING_RATE", "LR_SCHEDULER", "WARMUP_RATIO", "NUM_EPOCHS", "MAX_STEPS", "BATCH_SIZE",
     "GRAD_ACCUM", "MAX_LENGTH", "DEV_FRACTION", "LOAD_IN_4BIT", "SYSTEM_PROMPT", "VENDOR_NAME",
-    "LORA_LAST_LAYERS",
+    "LORA_LAST_LAYERS", "DECISION_HEADS_LAYER", "DECISION_HEADS_TRAIN", "DECISION_HEADS_EPOCHS",
 )
 
 
@@ -409,8 +409,9 @@ def train(cfg: Config, trainer=None, data: Optional[TrainingData] = None) -> Tra
     result = None
     if state.is_main_process:
         adapter, partial, check = _save_and_merge(cfg, trainer, data, runtime, backend, fp)
+        heads = _fit_decision_heads(cfg, partial, data, runtime)
         card = _write_card(cfg, partial, trainer=trainer, data=data, run=run, check=check, fp=fp,
-                           backend=backend, runtime=runtime, processes=state.num_processes)
+                           backend=backend, runtime=runtime, processes=state.num_processes, heads=heads)
         result = TrainResult(_publish(cfg, partial, adapter, fp), card, run.log_history)
     state.wait_for_everyone()
     return result
@@ -498,8 +499,36 @@ def _save_and_merge(cfg: Config, trainer, data: TrainingData, runtime: Runtime, 
     return adapter, partial, check
 
 
+def _fit_decision_heads(cfg: Config, partial: Path, data: TrainingData, runtime: Runtime) -> Optional[dict]:
+    """With DECISION_HEADS_LAYER set: fit the decision heads on the merged student's token states of
+    up to DECISION_HEADS_TRAIN training comments per type (seeded) and save them into the folder."""
+    if cfg.DECISION_HEADS_LAYER is None:
+        return None
+    from utils.heads import fit_heads
+    from utils.models import load_model
+
+    start = time.time()
+    records = read_json(data.data_file)
+    random.Random(cfg.SEED).shuffle(records)
+    chosen, per_type = [], {}
+    for rec in records:
+        if per_type.get(rec["type"], 0) < cfg.DECISION_HEADS_TRAIN:
+            per_type[rec["type"]] = per_type.get(rec["type"], 0) + 1
+            chosen.append(rec)
+    model = load_model(partial, cfg, runtime)
+    tokenizer = load_tokenizer(partial, cfg)
+    heads = fit_heads(model, tokenizer, chosen, cfg.DECISION_HEADS_LAYER, cfg.DECISION_HEADS_EPOCHS, cfg.SEED)
+    heads.save(partial)
+    del model
+    summary = {"layer": cfg.DECISION_HEADS_LAYER, "comments": per_type, "seconds": round(time.time() - start, 1),
+               "train_agreement": {t: v["train_agreement"] for t, v in heads.card["tasks"].items()},
+               "constant": {t: v["constant"] for t, v in heads.card["tasks"].items()}}
+    print(f"Decision heads at layer {cfg.DECISION_HEADS_LAYER} fitted on {per_type} comments in {summary['seconds']} s")
+    return summary
+
+
 def _write_card(cfg: Config, partial: Path, *, trainer, data: TrainingData, run: _Run, check: dict, fp: str,
-                backend: str, runtime: Runtime, processes: int) -> dict:
+                backend: str, runtime: Runtime, processes: int, heads: Optional[dict] = None) -> dict:
     """The training card, written into the merged folder before its marker; returns it."""
     tokens_seen = trainer.state.num_input_tokens_seen or 0
     first_dev, final_dev, wall = run.first_dev_loss, run.final_dev_loss, run.wall_seconds
@@ -529,6 +558,7 @@ def _write_card(cfg: Config, partial: Path, *, trainer, data: TrainingData, run:
         "peak_memory_mb": peak_memory_mb(runtime),
         "merge_max_logit_diff": check.get("max_abs_logit_diff"),
         "merge_check": check,
+        "decision_heads": heads,
         "log_history": run.log_history,
         "config": cfg.to_dict(),
         "versions": library_versions(),

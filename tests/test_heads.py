@@ -1,0 +1,103 @@
+"""Decision heads: they learn a decision that lives in one token's state, read exactly the layer asked
+for (batched, right-padded), write the answer's decision lines, and survive a save and load."""
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from Config.Config import ConfigError, load_config  # noqa: E402
+from utils.heads import CARD_FILE, WEIGHTS_FILE, DecisionHeads, comment_features, has_heads  # noqa: E402
+from utils.tasks import parse_answers, questions  # noqa: E402
+
+DIM = 16
+
+
+def _synthetic(n, seed):
+    """Token states where `bug` is 1 exactly when one token carries a signal direction (anywhere),
+    `severity` follows a second direction's strength in every token, and every other decision is constant."""
+    gen = torch.Generator().manual_seed(seed)
+    states, answers = [], []
+    for i in range(n):
+        tokens = int(torch.randint(5, 30, (1,), generator=gen))
+        h = torch.randn(tokens, DIM, generator=gen)
+        bug = i % 3 == 0
+        severity = 1 + i % 4
+        if bug:
+            h[int(torch.randint(0, tokens, (1,), generator=gen)), 0] += 10.0
+        h[:, 1] += 1.5 * severity  # in every token: the mean state carries it
+        states.append(h)
+        values = {q.number: (0 if q.kind == "BOOL" else 4) for q in questions("vendor") if q.kind != "TEXT"}
+        values.update({7: int(bug), 2: severity})
+        answers.append(values)
+    return states, answers
+
+
+def test_heads_learn_a_decision_a_constant_answerer_cannot():
+    states, answers = _synthetic(300, seed=0)
+    heads = DecisionHeads.fit(states, ["vendor"] * 300, answers, layer=3, epochs=30, seed=1)
+    test_states, test_answers = _synthetic(90, seed=5)
+    pred = heads.predict(test_states, ["vendor"] * 90)
+    bug_acc = sum(p[7] == a[7] for p, a in zip(pred, test_answers)) / 90
+    sev_acc = sum(p[2] == a[2] for p, a in zip(pred, test_answers)) / 90
+    assert bug_acc >= 0.9  # the majority answer (0) gets 0.67
+    assert sev_acc >= 0.5  # four balanced classes: a constant gets 0.25
+    assert len({p[7] for p in pred}) == 2
+    task = heads.card["tasks"]["vendor"]
+    assert "workaround" in task["constant"] and all(p[5] == 0 for p in pred)  # never varied in training
+
+
+def test_save_and_load_give_the_same_answers(tmp_path):
+    states, answers = _synthetic(60, seed=2)
+    heads = DecisionHeads.fit(states, ["vendor"] * 60, answers, layer=3, epochs=3, seed=1)
+    assert DecisionHeads.load(tmp_path) is None
+    heads.save(tmp_path)
+    assert has_heads(tmp_path) and (tmp_path / WEIGHTS_FILE).exists() and (tmp_path / CARD_FILE).exists()
+    again = DecisionHeads.load(tmp_path)
+    assert again.layer == 3
+    assert again.predict(states, ["vendor"] * 60) == heads.predict(states, ["vendor"] * 60)
+    with pytest.raises(ValueError, match="customer"):
+        again.predict(states[:1], ["customer"])
+
+
+def test_features_are_the_layer_asked_for_batched_or_alone(tiny_folder):
+    from utils.models import load_model, load_tokenizer
+
+    cfg = load_config("tiny")
+    model, tok = load_model(tiny_folder, cfg), load_tokenizer(tiny_folder, cfg)
+    comments = ["The NameNode is down since the upgrade.", "Thanks, closing.", "Please send the logs " * 5]
+    batched = comment_features(model, tok, comments, ["vendor", "customer", "vendor"], layer=1, batch_size=3)
+    from utils.heads import feature_text
+
+    for comment, ctype, got in zip(comments, ["vendor", "customer", "vendor"], batched):
+        ids = tok(feature_text(comment, ctype), add_special_tokens=False, return_tensors="pt")["input_ids"]
+        with torch.no_grad():
+            want = model(input_ids=ids, output_hidden_states=True).hidden_states[1][0].float()
+        assert got.shape == want.shape
+        assert torch.allclose(got, want, atol=1e-2)
+    with pytest.raises(ValueError, match="DECISION_HEADS_LAYER=9"):
+        comment_features(model, tok, comments[:1], ["vendor"], layer=9)
+
+
+def test_prefix_is_the_decision_lines_and_parses(tiny_folder):
+    from utils.models import load_model, load_tokenizer
+
+    cfg = load_config("tiny")
+    model, tok = load_model(tiny_folder, cfg), load_tokenizer(tiny_folder, cfg)
+    records = [{"Comment": f"Comment number {i} about HDFS.", "type": "customer"} for i in range(8)]
+    states = comment_features(model, tok, [r["Comment"] for r in records], ["customer"] * 8, layer=1)
+    answers = [{q.number: (i % 2 if q.kind == "BOOL" else q.low) for q in questions("customer") if q.kind != "TEXT"}
+               for i in range(8)]
+    heads = DecisionHeads.fit(states, ["customer"] * 8, answers, layer=1, epochs=2, seed=0)
+    prefix = heads.prefixes(model, tok, [records[0]["Comment"]], ["customer"])[0]
+    assert prefix.splitlines()[0].startswith("1. ") and prefix.endswith("\n17.")
+    parsed = parse_answers(prefix + " The customer writes about HDFS.", "customer")
+    assert parsed[17] == "The customer writes about HDFS."
+    assert all(parsed[n] is not None for n in range(1, 17))
+
+
+def test_config_refuses_heads_with_vllm_and_bad_layers():
+    with pytest.raises(ConfigError, match="DECISION_HEADS_LAYER needs INFERENCE_BACKEND='hf'"):
+        load_config("demo", {"INFERENCE_BACKEND": "vllm"})
+    with pytest.raises(ConfigError, match="DECISION_HEADS_LAYER must be at least 1"):
+        load_config("demo", {"DECISION_HEADS_LAYER": 0})
+    assert load_config("amp").DECISION_HEADS_LAYER is None  # the GPU student writes every answer itself
