@@ -453,6 +453,15 @@ def load_config(profile: Optional[str] = None, overrides: Optional[dict[str, Any
     return Config(**values)
 
 
+def add_config_arguments(parser, progress: bool = True) -> None:
+    """The command-line options every entry point shares: --profile, --set KEY=VALUE (repeatable)
+    and, where work shows a progress bar, --no-progress. Read them back with `parse_set_args`."""
+    parser.add_argument("--profile", help="Config profile (tiny, demo, amp; default: auto)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a Config value")
+    if progress:
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
 def parse_set_args(pairs: list[str]) -> dict[str, str]:
     """Turn ["KEY=VALUE", ...] from `--set` into a dict, refusing malformed items."""
     out: dict[str, str] = {}

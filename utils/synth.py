@@ -48,7 +48,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
-from Config.Config import Config, ConfigError, extra_sds_key, load_config, parse_set_args
+from Config.Config import (Config, ConfigError, add_config_arguments, extra_sds_key, load_config,
+                           parse_set_args)
 from utils.data import extra_card_path, load_export, near_duplicate_pairs, normalize
 from utils.files import read_json, read_jsonl, repair_jsonl, write_json
 from utils.paths import eval_file, train_file
@@ -330,9 +331,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--output", required=True,
                         help="the export to write, e.g. Data/synthetic/VendorComments_more.json")
     parser.add_argument("--focus", default="", help="question numbers the new comments should make clear, e.g. 3,5")
-    parser.add_argument("--profile", help="Config profile (tiny, demo, amp; default: auto)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a Config value")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_config_arguments(parser)
     args = parser.parse_args(argv)
     try:
         cfg = load_config(args.profile, parse_set_args(args.set))

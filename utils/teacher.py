@@ -60,7 +60,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Union
 
-from Config.Config import Config, ConfigError, load_config, parse_set_args, public_url
+from Config.Config import Config, ConfigError, add_config_arguments, load_config, parse_set_args, public_url
 from utils.files import append_jsonl, read_jsonl, repair_jsonl, write_json
 from utils.tasks import TASKS, build_prompt, format_answers, parse_answers_detailed, questions
 
@@ -892,9 +892,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--input", required=True, help="comments file: .csv, .jsonl or .json with id, type, comment")
     parser.add_argument("--output", required=True, help="the export to write, e.g. Data/MyVendorComments.json")
     parser.add_argument("--type", choices=sorted(TASKS), help="label only comments of this type")
-    parser.add_argument("--profile", help="Config profile (tiny, demo, amp; default: auto)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a Config value")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_config_arguments(parser)
     args = parser.parse_args(argv)
     try:
         cfg = load_config(args.profile, parse_set_args(args.set))
