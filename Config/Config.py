@@ -329,7 +329,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "EVAL_SIZE": 50,
         # 600 training comments per type: the decision heads read all of them, LoRA a fifth of an epoch
         "TRAIN_SIZE": {"vendor": 600, "customer": 600},
-        "NUM_EPOCHS": 0.2,  # ~236 examples (59 steps) for the format and the summary: ~1.5 s per example more
+        "NUM_EPOCHS": 0.2,  # ~240 examples (60 steps) for the format and the summary: ~1.5 s per example more
         "DECISION_HEADS_TRAIN": 600,  # every training comment (~120 s): the heads, not LoRA, learn the decisions
         "DEV_FRACTION": 0.015,  # 18 dev examples: each dev evaluation costs ~15 s on 2 cores
         "DECISION_HEADS_LAYER": 16,  # SmolLM2's middle layer, where probes find the decisions (README ablations)
@@ -346,7 +346,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "BATCH_SIZE": 4,
         "GRAD_ACCUM": 1,  # more, smaller updates: dev loss 0.40 against 0.45 with 4 x 2 (measured)
         "MAX_LENGTH": 1024,
-        "EVAL_STEPS": 30,  # before training, halfway and at the end (59 steps)
+        "EVAL_STEPS": 30,  # before training, halfway and at the end (60 steps)
         "SAVE_STEPS": 20,
         "LOGGING_STEPS": 5,
         "GRADIENT_CHECKPOINTING": False,  # memory is plentiful, time is not
