@@ -130,7 +130,7 @@ class Config:
     # student fine-tuned for minutes learns the format and the summary but answers each decision with
     # one constant; its middle layers already hold the decisions. None: the student generates every
     # answer (the original format and behaviour; a larger student on a GPU learns them itself).
-    # Needs the transformers backend for inference (not vLLM).
+    # Needs the transformers backend for inference: a folder with heads refuses vLLM when it loads.
     DECISION_HEADS_LAYER: Optional[int] = None
     DECISION_HEADS_TRAIN: int = 500  # training comments per type the heads read: more, better heads, more seconds
     DECISION_HEADS_EPOCHS: int = 20  # passes over their features (seconds each): fewer underfit, more overfit
@@ -248,9 +248,6 @@ class Config:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)!r}")
         if self.DECISION_HEADS_LAYER is not None and self.DECISION_HEADS_LAYER < 1:
             problems.append("DECISION_HEADS_LAYER must be at least 1 (a layer number), or None for no heads")
-        if self.DECISION_HEADS_LAYER is not None and self.INFERENCE_BACKEND == "vllm":
-            problems.append("DECISION_HEADS_LAYER needs INFERENCE_BACKEND='hf' (the heads read the student's "
-                            "hidden states, which vLLM does not return); or set DECISION_HEADS_LAYER=None")
         if self.LORA_LAST_LAYERS is not None and self.LORA_LAST_LAYERS < 1:
             problems.append("LORA_LAST_LAYERS must be at least 1, or None for every layer")
         problems += _range_problems(self)

@@ -95,9 +95,15 @@ def test_prefix_is_the_decision_lines_and_parses(tiny_folder):
     assert all(parsed[n] is not None for n in range(1, 17))
 
 
-def test_config_refuses_heads_with_vllm_and_bad_layers():
-    with pytest.raises(ConfigError, match="DECISION_HEADS_LAYER needs INFERENCE_BACKEND='hf'"):
-        load_config("demo", {"INFERENCE_BACKEND": "vllm"})
+def test_config_refuses_a_bad_layer_and_vllm_refuses_a_folder_with_heads(tmp_path):
+    from utils import inference
+
+    states, answers = _synthetic(8, seed=3)
+    DecisionHeads.fit(states, ["vendor"] * 8, answers, layer=1, epochs=1, seed=0).save(tmp_path)
+    engine = inference.Engine.__new__(inference.Engine)
+    engine.folder, engine.backend, engine.heads = tmp_path, "vllm", None
+    with pytest.raises(ValueError, match="INFERENCE_BACKEND='hf'"):
+        engine._load_heads()
     with pytest.raises(ConfigError, match="DECISION_HEADS_LAYER must be at least 1"):
         load_config("demo", {"DECISION_HEADS_LAYER": 0})
     assert load_config("amp").DECISION_HEADS_LAYER is None  # the GPU student writes every answer itself

@@ -211,8 +211,9 @@ def test_the_loop_runs_two_rounds_on_tiny_through_the_runner(tmp_path, tiny_fold
     # EXPECTED_TEACHER_AGREEMENT=1.0 makes round 1's check fail for certain (a random model does not
     # answer every question like the teacher), so round 2 runs; LOOP_MAX_ROUNDS=2 ends it there.
     # No gold set (it is screened against in the test above), 3 evaluation comments per type and 2
-    # optimizer steps: the least Step 2 and 3 work that still makes every file of a round.
-    sets = {"DATA_DIR": tmp_path / "data", "TMP_DIR": tmp_path / "tmp", "RESULTS_DIR": tmp_path / "results",
+    # optimizer steps: the least Step 2 and 3 work that still makes every file of a round. No decision
+    # heads: the random student then errs on every sampled comment, so each one is a seed.
+    sets = {"DECISION_HEADS_LAYER": None, "DATA_DIR": tmp_path / "data", "TMP_DIR": tmp_path / "tmp", "RESULTS_DIR": tmp_path / "results",
             "SYNTH_DIR": tmp_path / "synthetic", "GOLD_FILE": None, "EVAL_SIZE": 3, "MAX_STEPS": 2,
             "LOOP_MAX_ROUNDS": 2, "SYNTH_PER_ROUND": 3,
             "LOOP_TRAIN_SAMPLE": 4, "EXPECTED_TEACHER_AGREEMENT": 1.0, "TEACHER_MODEL": "fake-teacher",

@@ -155,12 +155,16 @@ class Engine:
         else:
             self.model = load_model(self.folder, cfg, self.runtime)
         self.max_prompt_tokens = max_prompt_tokens(cfg, self.folder, max_new_tokens)
+        self.heads = self._load_heads()
+
+    def _load_heads(self):
+        """The folder's decision heads (utils/heads.py), or None; vLLM cannot run them, so it refuses."""
         from utils.heads import DecisionHeads, has_heads
 
         if has_heads(self.folder) and self.backend == "vllm":
             raise ValueError(f"{self.folder} has decision heads (Step 2 with DECISION_HEADS_LAYER set), which need "
                              "the transformers backend: set INFERENCE_BACKEND='hf', or retrain with DECISION_HEADS_LAYER=None.")
-        self.heads = DecisionHeads.load(self.folder) if self.backend != "vllm" else None
+        return DecisionHeads.load(self.folder)
 
     def answer_prefixes(self, records: Sequence[dict]) -> list[str]:
         """What each answer starts with before the model writes: the decision heads' `N. value` lines
