@@ -114,6 +114,21 @@ def _pad(states, indices):
     return hidden, mask
 
 
+def _standardise(hidden, mask, mean, std):
+    """Token states scaled with the training states' per-dimension mean and spread; padding stays 0."""
+    return (hidden - mean) / std * mask.unsqueeze(-1)
+
+
+def _class_mask(classes: Sequence[list]):
+    """Added to the logits: 0 for each question's own classes, -inf for the padding classes."""
+    import torch
+
+    valid = torch.full((len(classes), max(len(c) for c in classes)), float("-inf"))
+    for k, cl in enumerate(classes):
+        valid[k, :len(cl)] = 0.0
+    return valid
+
+
 def _task_module(dim: int, n_questions: int, n_classes: int):
     """One task's heads: per question, attention logits over tokens and a read-out of [attended, mean]."""
     import torch
@@ -161,7 +176,7 @@ class DecisionHeads:
             hidden, mask = _pad(states, idx)
             flat = hidden[mask]
             mean, std = flat.mean(0), flat.std(0) + 1e-4
-            hidden = (hidden - mean) / std * mask.unsqueeze(-1)
+            hidden = _standardise(hidden, mask, mean, std)
             n_classes = max(len(c) for c in classes)
             target = torch.full((len(idx), len(qs)), -100, dtype=torch.long)
             for j, i in enumerate(idx):
@@ -169,9 +184,7 @@ class DecisionHeads:
                     value = answers[i].get(q.number)
                     if value is not None and len(cl) > 1:
                         target[j, k] = cl.index(value)
-            valid = torch.full((len(qs), n_classes), float("-inf"))
-            for k, cl in enumerate(classes):
-                valid[k, :len(cl)] = 0.0
+            valid = _class_mask(classes)
             torch.manual_seed(seed)
             module = _task_module(hidden.shape[-1], len(qs), n_classes)
             opt = torch.optim.AdamW(module.parameters(), lr=learning_rate, weight_decay=weight_decay)
@@ -213,11 +226,9 @@ class DecisionHeads:
             idx = [i for i, t in enumerate(comment_types) if t == ctype]
             hidden, mask = _pad(states, idx)
             mean, std = torch.tensor(task["mean"]), torch.tensor(task["std"])
-            hidden = (hidden - mean) / std * mask.unsqueeze(-1)
+            hidden = _standardise(hidden, mask, mean, std)
             classes = task["classes"]
-            valid = torch.full((len(classes), max(len(c) for c in classes)), float("-inf"))
-            for k, cl in enumerate(classes):
-                valid[k, :len(cl)] = 0.0
+            valid = _class_mask(classes)
             with torch.no_grad():
                 pred = (self.modules[ctype](hidden, mask) + valid).argmax(-1).tolist()
             for j, i in enumerate(idx):
