@@ -107,3 +107,49 @@ def test_config_refuses_a_bad_layer_and_vllm_refuses_a_folder_with_heads(tmp_pat
     with pytest.raises(ConfigError, match="DECISION_HEADS_LAYER must be at least 1"):
         load_config("demo", {"DECISION_HEADS_LAYER": 0})
     assert load_config("amp").DECISION_HEADS_LAYER is None  # the GPU student writes every answer itself
+
+
+def test_balance_weighs_a_rare_answer_up_and_keeps_the_mean_at_one():
+    from utils.heads import _class_weights
+
+    target = torch.tensor([[1] * 10 + [0] * 90, [0] * 50 + [1] * 50]).T  # question 0: 10% "yes"
+    target[:5, 1] = -100  # unknown answers carry no weight
+    plain = _class_weights(target, 2, 0.0)
+    assert torch.equal(plain, torch.ones(2, 2))
+    full = _class_weights(target, 2, 1.0)
+    assert float(full[0, 1] / full[0, 0]) == pytest.approx(9.0)  # 90 "no" to 10 "yes"
+    half = _class_weights(target, 2, 0.5)
+    assert float(half[0, 1] / half[0, 0]) == pytest.approx(3.0)
+    counts = torch.tensor([90.0, 10.0])
+    assert float((half[0] * counts).sum() / 100) == pytest.approx(1.0)  # the answers weigh 1 on average
+    assert float(half[1, 0]) == pytest.approx(float(half[1, 1]), rel=0.15)  # a near-balanced question stays near-plain
+
+
+def test_an_ensemble_averages_its_members_and_round_trips(tmp_path):
+    from utils.heads import _class_mask, _ensemble_probs, _pad, _standardise
+
+    states, answers = _synthetic(90, seed=4)
+    heads = DecisionHeads.fit(states, ["vendor"] * 90, answers, layer=3, epochs=4, seed=1, members=3, balance=0.5)
+    members = heads.modules["vendor"]
+    assert len(members) == 3 and heads.card["members"] == 3 and heads.card["balance"] == 0.5
+    assert not torch.equal(members[0].readout, members[1].readout)  # seeds 1, 2, 3 differ
+    heads.save(tmp_path)
+    again = DecisionHeads.load(tmp_path)
+    assert again.predict(states, ["vendor"] * 90) == heads.predict(states, ["vendor"] * 90)
+    # the ensemble's answer is the argmax of its members' mean probability, not one member's
+    task = heads.card["tasks"]["vendor"]
+    hidden, mask = _pad(states, range(4))
+    hidden = _standardise(hidden, mask, torch.tensor(task["mean"]), torch.tensor(task["std"]))
+    valid = _class_mask(heads.card["tasks"]["vendor"]["classes"])
+    with torch.no_grad():
+        mean = sum((m(hidden, mask) + valid).softmax(-1) for m in members) / 3
+        assert torch.allclose(_ensemble_probs(members, hidden, mask, valid), mean)
+    # a weights file with fewer members than its card names is refused, not half-loaded
+    card = (tmp_path / CARD_FILE).read_text().replace('"members": 3', '"members": 4')
+    (tmp_path / CARD_FILE).write_text(card)
+    with pytest.raises(ValueError, match="vendor head 3"):
+        DecisionHeads.load(tmp_path)
+    with pytest.raises(ConfigError, match="DECISION_HEADS_BALANCE must be between 0"):
+        load_config("demo", {"DECISION_HEADS_BALANCE": 1.5})
+    with pytest.raises(ConfigError, match="DECISION_HEADS_MEMBERS must be at least 1"):
+        load_config("demo", {"DECISION_HEADS_MEMBERS": 0})

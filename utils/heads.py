@@ -6,6 +6,9 @@ states already hold the decisions (a probe of the frozen SmolLM2-135M's middle l
 teacher agreement on the demo's evaluation comments), so with `DECISION_HEADS_LAYER` set, Step 2
 also fits one head per task on the fine-tuned student's token states at that layer: per question,
 an attention over the comment's tokens and a linear read-out of the attended and the mean state.
+`DECISION_HEADS_MEMBERS` such heads per task, fitted from consecutive seeds, answer by averaging
+their probabilities (one fit's answers on new comments swing with its seed), and
+`DECISION_HEADS_BALANCE` weighs rare answers up in their loss (a rare "yes" otherwise stays drowned).
 Step 3 and the app run the comment through the student's first layers, write the heads' decisions
 as the answer's first lines (`1. 1`, `2. 4`, ...) and let the student write the summary after them,
 so the answer keeps the `N. value` format and the summary is conditioned on the decisions.
@@ -150,6 +153,57 @@ def _task_module(dim: int, n_questions: int, n_classes: int):
     return TaskHeads()
 
 
+def _class_weights(target, n_classes: int, balance: float):
+    """Per question and class, the loss weight (1 / class share) ** balance, scaled so a question's
+    answers weigh 1 on average; all ones when balance is 0."""
+    import torch
+
+    weight = torch.ones(target.shape[1], n_classes)
+    if not balance:
+        return weight
+    for k in range(target.shape[1]):
+        seen = target[:, k][target[:, k] >= 0]
+        if len(seen):
+            count = torch.bincount(seen, minlength=n_classes).float()
+            raw = (len(seen) / count.clamp(min=1)) ** balance * (count > 0)
+            weight[k] = raw * len(seen) / (raw * count).sum()
+    return weight
+
+
+def _fit_member(hidden, mask, target, weight, valid, seed: int, epochs: int, learning_rate: float,
+                weight_decay: float, batch_size: int):
+    """One task's heads fitted from one seed (AdamW over shuffled batches, weighted cross-entropy)."""
+    import torch
+
+    torch.manual_seed(seed)
+    n_classes = valid.shape[1]
+    module = _task_module(hidden.shape[-1], target.shape[1], n_classes)
+    opt = torch.optim.AdamW(module.parameters(), lr=learning_rate, weight_decay=weight_decay)
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        perm = torch.randperm(len(target), generator=gen)
+        for start in range(0, len(target), batch_size):
+            rows = perm[start:start + batch_size]
+            logits = module(hidden[rows], mask[rows]) + valid
+            tgt = target[rows]
+            known = tgt >= 0
+            loss_each = torch.nn.functional.cross_entropy(logits.reshape(-1, n_classes), tgt.reshape(-1),
+                                                          ignore_index=-100, reduction="none").reshape(tgt.shape)
+            w = weight.gather(1, tgt.clamp(min=0).T).T * known
+            loss = (loss_each * w).sum() / known.sum().clamp(min=1)
+            if known.any() and torch.isfinite(loss):
+                loss.backward()
+                opt.step()
+            opt.zero_grad(set_to_none=True)
+    module.eval()
+    return module
+
+
+def _ensemble_probs(members, hidden, mask, valid):
+    """The members' class probabilities, averaged (B, Q, classes)."""
+    return sum((m(hidden, mask) + valid).softmax(-1) for m in members) / len(members)
+
+
 class DecisionHeads:
     """The fitted heads of every task, with what they need to turn token states into answers."""
 
@@ -160,14 +214,21 @@ class DecisionHeads:
     # -- fitting ---------------------------------------------------------------------------
     @classmethod
     def fit(cls, states, comment_types: Sequence[str], answers: Sequence[dict], layer: int, epochs: int,
-            seed: int, learning_rate: float = 3e-3, weight_decay: float = 0.05, batch_size: int = 64):
+            seed: int, members: int = 1, balance: float = 0.0, learning_rate: float = 3e-3,
+            weight_decay: float = 0.05, batch_size: int = 64):
         """Fit each task's heads on token states and the teacher's answers ({question number: value}).
 
-        A question whose training answers never vary keeps that one value (and says so in the card).
+        `members` heads per task are fitted from seeds `seed`, `seed`+1, ... and answer together by
+        averaging their class probabilities: one fit's answers on new comments swing with its seed.
+        `balance` weights each training answer by (1 / its class's share) ** balance, so a rare "yes"
+        is not drowned by the common "no" (0: plain loss). A question whose training answers never
+        vary keeps that one value (and says so in the card).
         """
         import torch
 
-        card = {"layer": layer, "epochs": epochs, "seed": seed, "tasks": {}}
+        if members < 1:
+            raise ValueError(f"members must be at least 1, not {members}")
+        card = {"layer": layer, "epochs": epochs, "seed": seed, "members": members, "balance": balance, "tasks": {}}
         modules = {}
         for ctype in dict.fromkeys(comment_types):
             idx = [i for i, t in enumerate(comment_types) if t == ctype]
@@ -184,26 +245,12 @@ class DecisionHeads:
                     value = answers[i].get(q.number)
                     if value is not None and len(cl) > 1:
                         target[j, k] = cl.index(value)
+            weight = _class_weights(target, n_classes, balance)
             valid = _class_mask(classes)
-            torch.manual_seed(seed)
-            module = _task_module(hidden.shape[-1], len(qs), n_classes)
-            opt = torch.optim.AdamW(module.parameters(), lr=learning_rate, weight_decay=weight_decay)
-            gen = torch.Generator().manual_seed(seed)
-            for _ in range(epochs):
-                perm = torch.randperm(len(idx), generator=gen)
-                for start in range(0, len(idx), batch_size):
-                    rows = perm[start:start + batch_size]
-                    logits = module(hidden[rows], mask[rows]) + valid
-                    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, n_classes), target[rows].reshape(-1),
-                                                             ignore_index=-100)
-                    if torch.isfinite(loss):
-                        loss.backward()
-                        opt.step()
-                    opt.zero_grad(set_to_none=True)
-            module.eval()
-            modules[ctype] = module
+            modules[ctype] = [_fit_member(hidden, mask, target, weight, valid, seed + m, epochs, learning_rate,
+                                          weight_decay, batch_size) for m in range(members)]
             with torch.no_grad():
-                pred = (module(hidden, mask) + valid).argmax(-1)
+                pred = _ensemble_probs(modules[ctype], hidden, mask, valid).argmax(-1)
             card["tasks"][ctype] = {
                 "questions": [q.number for q in qs], "keys": [q.key for q in qs], "classes": classes,
                 "mean": mean.tolist(), "std": std.tolist(), "train_comments": len(idx),
@@ -230,7 +277,7 @@ class DecisionHeads:
             classes = task["classes"]
             valid = _class_mask(classes)
             with torch.no_grad():
-                pred = (self.modules[ctype](hidden, mask) + valid).argmax(-1).tolist()
+                pred = _ensemble_probs(self.modules[ctype], hidden, mask, valid).argmax(-1).tolist()
             for j, i in enumerate(idx):
                 out[i] = {n: classes[k][pred[j][k]] for k, n in enumerate(task["questions"])}
         return out
@@ -256,8 +303,8 @@ class DecisionHeads:
         from safetensors.torch import save_file
 
         folder = Path(folder)
-        tensors = {f"{ctype}.{name}": p.detach().contiguous() for ctype, m in self.modules.items()
-                   for name, p in m.state_dict().items()}
+        tensors = {f"{ctype}.{j}.{name}": p.detach().contiguous() for ctype, members in self.modules.items()
+                   for j, m in enumerate(members) for name, p in m.state_dict().items()}
         tmp = folder / (WEIGHTS_FILE + ".tmp")
         save_file(tensors, str(tmp))
         tmp.replace(folder / WEIGHTS_FILE)
@@ -275,17 +322,23 @@ class DecisionHeads:
         tensors = load_file(str(folder / WEIGHTS_FILE))
         modules = {}
         for ctype, task in card["tasks"].items():
-            weights = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith(ctype + ".")}
-            n_q, dim2, n_classes = weights["readout"].shape
-            module = _task_module(dim2 // 2, n_q, n_classes)
-            module.load_state_dict(weights)
-            module.eval()
-            modules[ctype] = module
+            members = []
+            for j in range(int(card.get("members", 1))):
+                prefix = f"{ctype}.{j}."
+                weights = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+                if not weights:
+                    raise ValueError(f"{folder / WEIGHTS_FILE} lacks the weights of {ctype} head {j}: rerun Step 2.")
+                n_q, dim2, n_classes = weights["readout"].shape
+                module = _task_module(dim2 // 2, n_q, n_classes)
+                module.load_state_dict(weights)
+                module.eval()
+                members.append(module)
+            modules[ctype] = members
         return cls(card, modules)
 
 
 def fit_heads(model, tokenizer, records: Sequence[dict], layer: int, epochs: int, seed: int,
-              progress: bool = True) -> DecisionHeads:
+              members: int = 1, balance: float = 0.0, progress: bool = True) -> DecisionHeads:
     """Fit the heads on training records ({"Comment", "type", "Completion"}) read through `model`."""
     from utils.tasks import parse_answers
 
@@ -293,4 +346,4 @@ def fit_heads(model, tokenizer, records: Sequence[dict], layer: int, epochs: int
     states = comment_features(model, tokenizer, [r["Comment"] for r in records], types, layer, progress=progress,
                               desc="decision heads: reading training comments")
     answers = [parse_answers(r["Completion"], r["type"]) for r in records]
-    return DecisionHeads.fit(states, types, answers, layer, epochs, seed)
+    return DecisionHeads.fit(states, types, answers, layer, epochs, seed, members=members, balance=balance)

@@ -52,6 +52,7 @@ FINGERPRINT_KEYS = (
     "LEARNING_RATE", "LR_SCHEDULER", "WARMUP_RATIO", "NUM_EPOCHS", "MAX_STEPS", "BATCH_SIZE",
     "GRAD_ACCUM", "MAX_LENGTH", "DEV_FRACTION", "LOAD_IN_4BIT", "SYSTEM_PROMPT", "VENDOR_NAME",
     "LORA_LAST_LAYERS", "DECISION_HEADS_LAYER", "DECISION_HEADS_TRAIN", "DECISION_HEADS_EPOCHS",
+    "DECISION_HEADS_MEMBERS", "DECISION_HEADS_BALANCE",
 )
 
 
@@ -517,10 +518,12 @@ def _fit_decision_heads(cfg: Config, partial: Path, data: TrainingData, runtime:
             chosen.append(rec)
     model = load_model(partial, cfg, runtime)
     tokenizer = load_tokenizer(partial, cfg)
-    heads = fit_heads(model, tokenizer, chosen, cfg.DECISION_HEADS_LAYER, cfg.DECISION_HEADS_EPOCHS, cfg.SEED)
+    heads = fit_heads(model, tokenizer, chosen, cfg.DECISION_HEADS_LAYER, cfg.DECISION_HEADS_EPOCHS, cfg.SEED,
+                      members=cfg.DECISION_HEADS_MEMBERS, balance=cfg.DECISION_HEADS_BALANCE)
     heads.save(partial)
     del model
-    summary = {"layer": cfg.DECISION_HEADS_LAYER, "comments": per_type, "seconds": round(time.time() - start, 1),
+    summary = {"layer": cfg.DECISION_HEADS_LAYER, "members": cfg.DECISION_HEADS_MEMBERS,
+               "balance": cfg.DECISION_HEADS_BALANCE, "comments": per_type, "seconds": round(time.time() - start, 1),
                "train_agreement": {t: v["train_agreement"] for t, v in heads.card["tasks"].items()},
                "constant": {t: v["constant"] for t, v in heads.card["tasks"].items()}}
     print(f"Decision heads at layer {cfg.DECISION_HEADS_LAYER} fitted on {per_type} comments in {summary['seconds']} s")

@@ -1,10 +1,13 @@
-"""Ablation: decision heads (utils/heads.py) on the frozen SmolLM2-135M, by layer and training size.
+"""Ablation: decision heads (utils/heads.py) by layer, training size, epochs, ensemble size and balance.
 
     python -m utils.pipeline --profile demo --steps 0,1 --set 'TRAIN_SIZE={"vendor": 5000, "customer": 5000}'
     .venv/bin/python scripts/ablations/decision_heads.py --layer 16 --per-type 500   # ~2 minutes on 2 cores
+    .venv/bin/python scripts/ablations/decision_heads.py --model tmp/merged_demo --per-type 600 \
+        --epochs 10 --members 3 --balance 0.5 --seed 42                            # the demo's Step-2 heads
 
 Fits the heads on the token states of N random training comments per type at one layer and scores
-them on the evaluation comments (against the teacher) and on the gold comments (against the
+them (with `--model`, on the states of a fine-tuned student's folder instead of the frozen base)
+on the evaluation comments (against the teacher) and on the gold comments (against the
 labels), beside the majority baseline of the same training comments. Not part of the pipeline: a
 measurement for the README's ablation table.
 """
@@ -29,10 +32,14 @@ p = argparse.ArgumentParser()
 p.add_argument("--layer", type=int, default=16)
 p.add_argument("--per-type", type=int, default=500)
 p.add_argument("--epochs", type=int, default=20)
+p.add_argument("--members", type=int, default=1, help="heads per task, averaged (DECISION_HEADS_MEMBERS)")
+p.add_argument("--balance", type=float, default=0.0, help="class-balance exponent (DECISION_HEADS_BALANCE)")
+p.add_argument("--seed", type=int, default=None, help="the heads' first seed (default: Config's SEED)")
+p.add_argument("--model", type=Path, default=None, help="a model folder (default: the demo's base student)")
 args = p.parse_args()
 torch.set_num_threads(2)
 cfg = load_config("demo")
-folder = model_dir(cfg, "student")
+folder = args.model or model_dir(cfg, "student")
 model, tok = load_model(folder, cfg), load_tokenizer(folder, cfg)
 read = lambda name: json.loads((cfg.data_dir / name).read_text())  # noqa: E731
 train, evaluation = [], []
@@ -46,8 +53,10 @@ start = time.time()
 states = comment_features(model, tok, [r["Comment"] for r in train], [r["type"] for r in train], args.layer)
 read_s = time.time() - start
 heads = DecisionHeads.fit(states, [r["type"] for r in train], [parse_answers(r["Completion"], r["type"]) for r in train],
-                          args.layer, args.epochs, cfg.SEED)
-print(f"layer {args.layer}, {args.per_type} comments per type: features {read_s:.0f} s, fit {time.time() - start - read_s:.0f} s")
+                          args.layer, args.epochs, cfg.SEED if args.seed is None else args.seed,
+                          members=args.members, balance=args.balance)
+print(f"{folder.name}, layer {args.layer}, {args.per_type} comments per type, {args.members} x {args.epochs} epochs, "
+      f"balance {args.balance}: features {read_s:.0f} s, fit {time.time() - start - read_s:.0f} s")
 
 
 def kappa(pred, true):
