@@ -143,6 +143,11 @@ class Config:
     # which over-predicts the rare class. README ablations: 0.5 best on the demo's gold set.
     DECISION_HEADS_BALANCE: float = 0.5
 
+    # The merged student also written as one GGUF file (tmp/gguf_<run>/, with an Ollama Modelfile)
+    # for llama.cpp and Ollama: f16, bf16 or q8_0 (half the size, near-identical answers); None to
+    # skip. Llama-architecture students only. The 8B amp student's file is ~8.5 GB at q8_0.
+    GGUF_EXPORT: Optional[Literal["f16", "bf16", "q8_0"]] = "q8_0"
+
     # ----------------------------------------------------------------------------- inference (Step 3)
     INFERENCE_BACKEND: Literal["auto", "hf", "vllm"] = "auto"  # auto: vLLM on CUDA if it imports
     GEN_BATCH_SIZE: int = 16  # prompts per generate call with transformers (vLLM: VLLM_BATCH_PROMPTS)

@@ -97,7 +97,7 @@ def test_bad_requests_get_a_clear_message_and_nothing_is_generated(tmp_path):
     comparer = app.Comparer(cfg)
     engine, calls = comparer.engines["base"], []
     real_generate = engine.generate
-    engine.generate = lambda texts, on_text=None: calls.append(texts) or real_generate(texts, on_text)
+    engine.generate = lambda texts, on_text=None, **kw: calls.append(texts) or real_generate(texts, on_text, **kw)
     assert engine.max_prompt_tokens == 1024
     for (comment_type, comment), message in BAD_REQUESTS:
         with pytest.raises(ValueError, match=message):

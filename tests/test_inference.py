@@ -23,11 +23,11 @@ def test_killed_inference_resumes_without_recomputing(tiny_folder, tmp_path):
     records = _records(10)
     real_generate, calls = engine.generate, []
 
-    def dies_after_one_batch(texts):
+    def dies_after_one_batch(texts, **kw):
         if calls:
             raise KeyboardInterrupt  # the kernel is stopped during the second batch
         calls.append(len(texts))
-        return real_generate(texts)
+        return real_generate(texts, **kw)
 
     engine.generate = dies_after_one_batch
     with pytest.raises(KeyboardInterrupt):
@@ -37,7 +37,7 @@ def test_killed_inference_resumes_without_recomputing(tiny_folder, tmp_path):
     assert len(first) == 4
 
     calls.clear()
-    engine.generate = lambda texts: calls.append(len(texts)) or real_generate(texts)
+    engine.generate = lambda texts, **kw: calls.append(len(texts)) or real_generate(texts, **kw)
     rows = inference.generate_answers(cfg, engine, "base", records, "vendor", progress=False)
     assert calls == [4, 2], "only the six unfinished comments are generated again"
     assert [r["id"] for r in rows] == [r["id"] for r in records]
@@ -120,3 +120,49 @@ def test_a_torn_last_line_is_repaired_not_fatal(tmp_path):
     assert path.read_text().count("\n") == 4 and repair_jsonl(path) == 0
     path.write_text('{"id": 9')  # a file that is only a torn line
     assert repair_jsonl(path) == 8 and path.read_text() == ""
+
+
+def test_generation_stops_once_the_answers_are_finished(tiny_folder, tmp_path):
+    """The tiny model is made to write a complete answer and then chatter (each next token forced):
+    with the stop, generation ends at the blank line after the summary, and the parse is the same."""
+    import torch
+    from transformers import StoppingCriteriaList
+
+    from utils.tasks import parse_answers
+
+    cfg = load_config("tiny", {"RESULTS_DIR": str(tmp_path)})
+    engine = inference.Engine(tiny_folder, cfg, 400)
+    tok = engine.tokenizer
+    answer = format_answers({q.number: (1 if q.kind != "TEXT" else "Kudu is down.") for q in questions("vendor")},
+                            "vendor")
+    script = tok(answer + "\n\nLet me know if anything else is needed, I am happy to help further today.",
+                 add_special_tokens=False)["input_ids"]
+    prompt = engine.render(build_prompt("Kudu tablet server 3 is down.", "vendor", style="compact"))
+    batch = tok([prompt], return_tensors="pt", add_special_tokens=False)
+    n = batch["input_ids"].shape[1]
+
+    def forced(_row, ids):
+        step = len(ids) - n
+        return [script[step]] if step < len(script) else [tok.eos_token_id]
+
+    def run(stop):
+        with torch.inference_mode():
+            out = engine.model.generate(**batch, max_new_tokens=len(script), do_sample=False,
+                                        prefix_allowed_tokens_fn=forced, pad_token_id=tok.pad_token_id,
+                                        stopping_criteria=StoppingCriteriaList(stop))
+        return inference.decode_new_tokens(tok, out, n)[0]
+
+    full_text, full_tokens = run([])
+    stopper = inference.AnswerStop(tok, n, [("", "vendor")])
+    text, tokens = run([stopper])
+    assert full_tokens == len(script) and "Let me know" in full_text
+    assert tokens < full_tokens - 10 and "Let me know" not in text
+    assert parse_answers(text, "vendor") == parse_answers(full_text, "vendor") == parse_answers(answer, "vendor")
+    assert 0 in stopper.finished
+    # the heads' prefix counts as the answer's start: with ten lines given, the model's part is shorter still
+    prefix = "\n".join(answer.splitlines()[:10]) + "\n11."
+    script = tok(" Kudu is down.\n\nMore chatter that nobody reads at all.", add_special_tokens=False)["input_ids"]
+    batch = tok([prompt + prefix], return_tensors="pt", add_special_tokens=False)
+    n = batch["input_ids"].shape[1]
+    text, tokens = run([inference.AnswerStop(tok, n, [(prefix, "vendor")])])
+    assert "chatter" not in text and parse_answers(prefix + text, "vendor") == parse_answers(answer, "vendor")

@@ -1,6 +1,7 @@
 """The headless runner: validation before work, a real run on `tiny`, and failure reporting."""
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -100,6 +101,9 @@ def test_all_four_steps_on_tiny_end_to_end(tmp_path):
     assert (tmp_path / "results" / "gold_answers.jsonl").exists()
     assert metrics["profile"] == "tiny" and len(metrics["check"]["checks"]) == 3  # tiny: no knowledge checks
     assert "adjusted win rate vs base" in done.stdout and "mean kappa" in done.stdout  # the runner's step 3 line
+    # the inner progress of long cells reaches the terminal: training logs and answer bars
+    assert re.search(r"^step \d+/\d+ .*loss", done.stdout, re.M), done.stdout[-2000:]
+    assert "finetuned answers vendor" in done.stderr and "Decision heads at layer" in done.stdout
 
 
 def test_a_stopped_run_reports_the_step_in_one_line_with_the_resume_hint(tmp_path):

@@ -292,7 +292,7 @@ def test_an_evaluation_comment_longer_than_the_student_reads_is_refused_before_g
     comments = ["Kudu tablet server is down."] * 3 + ["Kudu tablet server is down. " * 2000]
     records = [{"id": f"vendor-{i:03d}", "Prompt": build_prompt(c, "vendor", style="compact")} for i, c in enumerate(comments)]
     calls = []
-    engine.generate = lambda texts, on_text=None: calls.append(texts) or [("", 0)] * len(texts)
+    engine.generate = lambda texts, on_text=None, **kw: calls.append(texts) or [("", 0)] * len(texts)
     with pytest.raises(inference.PromptTooLong, match=r"1 of 4 base/vendor comments are longer than the student reads: "
                                                       r"vendor-003 \(\d+ tokens\); the limit is 1024 prompt tokens"):
         inference.generate_answers(cfg, engine, "base", records, "vendor", progress=False)
@@ -300,3 +300,18 @@ def test_an_evaluation_comment_longer_than_the_student_reads_is_refused_before_g
     path = inference.generation_file(cfg, "base", "vendor")
     assert not path.exists() or path.read_bytes() == b""
     assert len(inference.generate_answers(cfg, engine, "base", records[:3], "vendor", progress=False)) == 3
+
+
+def test_progress_is_plain_text_on_stderr_under_the_runner(monkeypatch, capsys):
+    from utils import progress
+
+    monkeypatch.delenv(progress.TERMINAL_ENV, raising=False)
+    assert not progress.terminal_progress()
+    monkeypatch.setenv(progress.TERMINAL_ENV, "1")
+    for _ in progress.progress_bar(range(3), desc="base answers vendor", mininterval=0):
+        pass
+    err = capsys.readouterr().err
+    assert "base answers vendor" in err and "3/3" in err
+    assert progress.log_line({"loss": 0.91234, "tokens_per_s": 131.0, "epoch": 0.2}, 20, 60) == \
+        "step 20/60  loss 0.912  tokens_per_s 131"
+    assert progress.log_line({"eval_loss": 1.78}, 0, 0) == "before training  eval_loss 1.78"

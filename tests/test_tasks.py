@@ -9,6 +9,7 @@ import pytest
 
 from utils.tasks import (
     COMMENT_TYPE_LABELS,
+    answers_finished,
     CUSTOMER_QUESTIONS,
     VENDOR_QUESTIONS,
     build_prompt,
@@ -268,3 +269,40 @@ def test_real_base_model_outputs_parse(comment_type):
         assert isinstance(summary, str) and len(summary) > 20, rec["id"]
         assert "<|" not in summary and "\n" not in summary, rec["id"]
     assert incomplete == allowed
+
+
+FINISH_CASES = [
+    canonical() + "\n\nLet me know if you need more detail.\n11. 0",  # chatter after a blank line
+    canonical() + "\nThe logs are attached to the case.\n\nThanks!",  # a second summary line, then chatter
+    "Sure, here are the answers:\n" + canonical() + "<|im_end|>\n1. 0",  # end of turn
+    "\n".join(canonical().splitlines()[::-1]) + "\n\n9. 0\nnote",  # summary first, a score last
+    canonical().replace("3. 3", "3. The severity is 3 of 4") + "\n\nHope this helps.",
+    "1. 1\n2.\n2\n" + "\n".join(canonical().splitlines()[2:]) + "\nmore words\n\nBye",  # a value on the next line
+]
+
+
+@pytest.mark.parametrize("full", FINISH_CASES)
+def test_generation_may_stop_once_answers_are_finished_without_changing_any(full):
+    """At every point where answers_finished says stop, the parse equals the whole text's parse."""
+    whole = parse_answers(full, "vendor")
+    stops = [i for i in range(len(full) + 1) if answers_finished(full[:i], "vendor")]
+    assert stops, "a complete answer must be finishable"
+    for i in stops:
+        assert parse_answers(full[:i], "vendor") == whole, repr(full[:i][-40:])
+    assert stops[0] < len(full)  # it stops before the chatter, not at the very end
+
+
+def test_answers_are_not_finished_while_a_question_or_the_summary_is_open():
+    lines = canonical().splitlines()
+    assert not answers_finished("\n".join(lines[:-1]) + "\n", "vendor")  # the summary is missing
+    assert not answers_finished(canonical(), "vendor")  # the summary may go on
+    assert not answers_finished(canonical() + "\n", "vendor")  # ...on its next line, too
+    assert answers_finished(canonical() + "\n\n", "vendor")
+    reordered = "\n".join(lines[-1:] + lines[:-1])  # the summary first, the bug question (10) last
+    assert not answers_finished(reordered, "vendor")  # "10. 0" could still become "10. 0.5"
+    assert answers_finished(reordered + "\n", "vendor")
+    assert not answers_finished("", "vendor") and not answers_finished("I cannot answer that.", "vendor")
+    assert answers_finished("No answer.<|eot_id|>", "vendor")
+    customer = format_answers({q.number: (0 if q.kind != "TEXT" else "Asks for an update.")
+                               for q in CUSTOMER_QUESTIONS}, "customer")
+    assert answers_finished(customer + "\n\n", "customer") and not answers_finished(customer[:-1], "customer")

@@ -120,7 +120,8 @@ class Comparer:
             prefix = engine.answer_prefixes([{"Comment": comment, "type": comment_type}])[0]
             if partial is not None and prefix:
                 partial = (lambda texts, shown=partial: shown([prefix + texts[0]]))
-            text, new_tokens = engine.generate([engine.render(self._prompt(comment, comment_type)) + prefix], partial)[0]
+            text, new_tokens = engine.generate([engine.render(self._prompt(comment, comment_type)) + prefix], partial,
+                                               answers=[(prefix, comment_type)])[0]
             text = prefix + text
             seconds = time.perf_counter() - start
         return self._answer_row(name, text, new_tokens, seconds, comment_type)
@@ -135,7 +136,8 @@ class Comparer:
             return {name: self.answer(name, comment, comment_type, on_text) for name in MODELS}
         with self._lock:
             out = self.pair.generate_pair(self.pair.render(self._prompt(comment, comment_type)), on_text,
-                                          prefix=self.pair.answer_prefix(comment, comment_type))
+                                          prefix=self.pair.answer_prefix(comment, comment_type),
+                                          comment_type=comment_type)
         return {name: self._answer_row(name, o["text"], o["new_tokens"], o["latency_s"], comment_type)
                 | {"shared_batch": True} for name, o in out.items()}
 

@@ -214,13 +214,13 @@ def judge_with_llm(cfg: Config, items: list[dict], generate: Callable, chunk: in
 
     A stored verdict is reused only under the same `verdict_key` (same judge, same answers).
     """
-    from tqdm.auto import tqdm
+    from utils.progress import progress_bar
 
     progress = JsonlProgress(verdict_store(cfg, store), key="key")
     judge = judge_identity(cfg)
     keys = [verdict_key(judge, i) for i in items]
     todo = [(k, i) for k, i in zip(keys, items) if k not in progress.done]
-    for start in tqdm(range(0, len(todo), chunk), desc=desc, unit="chunk", disable=not todo):
+    for start in progress_bar(range(0, len(todo), chunk), desc=desc, unit="chunk", disable=not todo):
         part = todo[start:start + chunk]
         rows = [r | {"key": k} for (k, _), r in zip(part, judges.judge_pairs_llm([i for _, i in part], generate))]
         progress.add(rows)

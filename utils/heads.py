@@ -51,7 +51,7 @@ def comment_features(model, tokenizer, comments: Sequence[str], comment_types: S
     """Token states of each comment at `layer` (the output of the model's layer `layer`-1, counting from 1),
     as a list of (tokens, hidden) float32 CPU tensors; only the layers up to `layer` run."""
     import torch
-    from tqdm.auto import tqdm
+    from utils.progress import progress_bar
 
     layers = _decoder_layers(model)
     if not 1 <= layer <= len(layers):
@@ -72,7 +72,7 @@ def comment_features(model, tokenizer, comments: Sequence[str], comment_types: S
     handle = layers[layer - 1].register_forward_hook(hook)
     try:
         with torch.inference_mode():
-            for start in tqdm(range(0, len(order), batch_size), desc=desc, unit="batch", disable=not progress):
+            for start in progress_bar(range(0, len(order), batch_size), desc=desc, unit="batch", disable=not progress):
                 rows = order[start:start + batch_size]
                 width = max(len(ids[i]) for i in rows)
                 batch = torch.full((len(rows), width), pad, dtype=torch.long)

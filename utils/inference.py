@@ -185,12 +185,15 @@ class Engine:
         """Prompts per `generate` call: `batch_size` with transformers, VLLM_BATCH_PROMPTS on vLLM."""
         return self.cfg.VLLM_BATCH_PROMPTS if self.backend == "vllm" else batch_size
 
-    def generate(self, texts: Sequence[str], on_text: Optional[Callable[[list[str]], None]] = None
-                 ) -> list[tuple[str, int]]:
+    def generate(self, texts: Sequence[str], on_text: Optional[Callable[[list[str]], None]] = None,
+                 answers: Optional[Sequence[tuple[str, str]]] = None) -> list[tuple[str, int]]:
         """Greedy completions of already-rendered texts: (decoded text, number of new tokens).
 
         `on_text`, if given, is called after every decoding step with each row's text so far
-        (transformers backend; vLLM returns whole answers only).
+        (transformers backend; vLLM returns whole answers only). `answers`, if given, names each
+        row's task answer as (the text it starts with, its comment type): a row stops once its
+        answers are finished (`utils.tasks.answers_finished`), not at the token limit
+        (transformers backend; vLLM stops at its end-of-turn token or the limit).
         """
         if self.backend == "vllm":
             from vllm import SamplingParams
@@ -210,8 +213,12 @@ class Engine:
         tok = self.tokenizer
         batch = tok(list(texts), return_tensors="pt", padding=True, add_special_tokens=False).to(self.model.device)
         with torch.inference_mode():
+            from transformers import StoppingCriteriaList
+
+            stop = None if answers is None else StoppingCriteriaList([AnswerStop(tok, batch["input_ids"].shape[1], answers)])
             out = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=False,
-                                      pad_token_id=tok.pad_token_id, streamer=_text_streamer(tok, on_text))
+                                      pad_token_id=tok.pad_token_id, streamer=_text_streamer(tok, on_text),
+                                      stopping_criteria=stop)
         return decode_new_tokens(tok, out, batch["input_ids"].shape[1])
 
     def close(self) -> None:
@@ -277,44 +284,83 @@ class PairEngine:
         return render_prompt(self.tokenizer, prompt, self.cfg.system_prompt)
 
     def generate_pair(self, text: str, on_text: Optional[Callable[[dict[str, str]], None]] = None,
-                      prefix: str = "") -> dict[str, dict]:
+                      prefix: str = "", comment_type: Optional[str] = None) -> dict[str, dict]:
         """{"base"|"finetuned": {"text", "new_tokens", "latency_s"}} for one rendered prompt.
 
         Each latency is the time until that model's answer ended (its end-of-turn token or the
-        token limit), measured by a stopping criterion that watches every row. `on_text`, if given,
+        token limit, or with `comment_type` given, its finished answers: `AnswerStop`), measured by
+        the stopping criterion that watches every row. `on_text`, if given,
         gets {"base": text so far, "finetuned": text so far} after every decoding step. `prefix`
         (the decision heads' lines, `answer_prefix`) starts the fine-tuned answer; the model goes on from it.
         """
         import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList
+        from transformers import StoppingCriteriaList
 
         tok = self.tokenizer
-        eos = self.model.generation_config.eos_token_id  # what generate stops a row on
-        eos = torch.tensor(eos if isinstance(eos, (list, tuple)) else [] if eos is None else [eos])
-        finished: dict[int, float] = {}
-        start = time.perf_counter()
-
-        class _FinishTimes(StoppingCriteria):
-            def __call__(self, input_ids, scores, **kwargs):
-                now = time.perf_counter() - start
-                for row in torch.isin(input_ids[:, -1], eos).nonzero().flatten().tolist():
-                    finished.setdefault(row, now)
-                return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-
+        starts = ("", prefix)  # what each row's answer starts with before the model writes
         batch = tok([text, text + prefix], return_tensors="pt", padding=True,
                     add_special_tokens=False).to(self.model.device)
-        starts = ("", prefix)  # what each row's answer starts with before the model writes
+        stop = AnswerStop(tok, batch["input_ids"].shape[1], [(s, comment_type) for s in starts]
+                          if comment_type else None, eos=self.model.generation_config.eos_token_id)
         named = None if on_text is None else (
             lambda texts: on_text({n: s + t for n, s, t in zip(self.NAMES, starts, texts)}))
+        start = stop.start
         with torch.inference_mode():
             out = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=False,
                                       pad_token_id=tok.pad_token_id, adapter_names=["__base__", "default"],
-                                      stopping_criteria=StoppingCriteriaList([_FinishTimes()]),
-                                      streamer=_text_streamer(tok, named))
+                                      stopping_criteria=StoppingCriteriaList([stop]), streamer=_text_streamer(tok, named))
+        finished = stop.finished
         total = time.perf_counter() - start
         answers = decode_new_tokens(tok, out, batch["input_ids"].shape[1])
         return {name: {"text": start_text + text, "new_tokens": n, "latency_s": round(finished.get(i, total), 3)}
                 for i, (name, start_text, (text, n)) in enumerate(zip(self.NAMES, starts, answers))}
+
+
+class AnswerStop:
+    """A `generate` stopping criterion: a row is done once its task answers are finished.
+
+    `answers` gives each row (the text its answer starts with, its comment type); a row is checked
+    only after a token holding a line break (where `utils.tasks.answers_finished` can turn true),
+    so the check costs little. Whether or not it stops rows, it records when each row ended (its
+    end-of-turn token, or its finished answers) in `finished` (seconds since it was made).
+    """
+
+    def __init__(self, tokenizer, prompt_length: int, answers: Optional[Sequence[tuple[str, str]]], eos=None):
+        import torch
+
+        self.tokenizer, self.prompt_length, self.answers = tokenizer, prompt_length, answers
+        eos = tokenizer.eos_token_id if eos is None else eos
+        self.eos = torch.tensor(eos if isinstance(eos, (list, tuple)) else [] if eos is None else [eos])
+        self.breaks: dict[int, bool] = {}  # token id -> whether it decodes to a line break
+        self.finished: dict[int, float] = {}
+        self.start = time.perf_counter()
+
+    def _breaks_line(self, token: int) -> bool:
+        if token not in self.breaks:
+            self.breaks[token] = "\n" in self.tokenizer.decode([token])
+        return self.breaks[token]
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        from utils.tasks import answers_finished
+
+        now = time.perf_counter() - self.start
+        done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+        for row in torch.isin(input_ids[:, -1].cpu(), self.eos).nonzero().flatten().tolist():
+            self.finished.setdefault(row, now)
+        if self.answers is None:
+            return done
+        for row, ((start, comment_type), last) in enumerate(zip(self.answers, input_ids[:, -1].tolist())):
+            if row in self.finished:
+                done[row] = True
+                continue
+            if self._breaks_line(last):
+                text = self.tokenizer.decode(input_ids[row, self.prompt_length:], skip_special_tokens=True)
+                if answers_finished(start + text, comment_type):
+                    self.finished[row] = now
+                    done[row] = True
+        return done
 
 
 def _text_streamer(tokenizer, on_text: Optional[Callable[[list[str]], None]]):
@@ -364,12 +410,13 @@ def model_identity(folder: Path) -> str:
 def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequence[dict],
                      comment_type: str, progress: bool = True) -> list[dict]:
     """Answer every record, appending batch by batch; finished ids are never recomputed."""
-    from tqdm.auto import tqdm
+    from utils.progress import progress_bar
 
     path = generation_file(cfg, model_name, comment_type)
     meta = {"model": str(engine.folder), "model_id": model_identity(engine.folder),
             "max_new_tokens": engine.max_new_tokens, "system_prompt": cfg.system_prompt,
-            "backend": engine.backend, "decision_heads": engine.heads.layer if engine.heads else None}
+            "backend": engine.backend, "decision_heads": engine.heads.layer if engine.heads else None,
+            "stop": "answers finished" if engine.backend == "hf" else "end of turn"}
     meta_path = path.with_suffix(".meta.json")
     if path.exists() and (not meta_path.exists() or read_json(meta_path) != meta):
         stale = path.with_suffix(f".stale-{int(time.time())}.jsonl")
@@ -389,7 +436,7 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
     # Longest first: similar lengths share a batch (little padding) and memory peaks early.
     rendered.sort(key=lambda item: -len(item[1]))
     size = engine.chunk_size(engine.cfg.GEN_BATCH_SIZE)
-    bar = tqdm(total=len(records), initial=len(done), desc=f"{model_name} answers {comment_type}",
+    bar = progress_bar(total=len(records), initial=len(done), desc=f"{model_name} answers {comment_type}",
                unit="comment", disable=not progress)
     timing_path = timing_file(path)
     batch = len(read_jsonl(timing_path))
@@ -398,7 +445,8 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
         chunk = rendered[start:start + size]
         t0 = time.time()
         prefixes = engine.answer_prefixes([by_id[cid] for cid, _ in chunk])
-        outputs = engine.generate([text + prefix for (_, text), prefix in zip(chunk, prefixes)])
+        outputs = engine.generate([text + prefix for (_, text), prefix in zip(chunk, prefixes)],
+                                  answers=[(prefix, comment_type) for prefix in prefixes])
         seconds = time.time() - t0
         answers.add([{"id": cid, "text": prefix + text, "new_tokens": n}
                      for (cid, _), prefix, (text, n) in zip(chunk, prefixes, outputs)])
@@ -434,14 +482,14 @@ def speed_stats(rows: Sequence[dict], comment_type: str) -> dict:
 
 def chat_generate_fn(engine: Engine, batch_size: int) -> Callable[[list[list[dict]]], list[str]]:
     """A `generate_fn` for `utils.judge.judge_pairs_llm` backed by a local model."""
-    from tqdm.auto import tqdm
+    from utils.progress import progress_bar
 
     def generate(conversations: list[list[dict]]) -> list[str]:
         texts = [engine.tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True)
                  for c in conversations]
         replies: list[str] = []
         size = engine.chunk_size(batch_size)
-        for start in tqdm(range(0, len(texts), size), desc="judge", unit="batch", leave=False):
+        for start in progress_bar(range(0, len(texts), size), desc="judge", unit="batch", leave=False):
             replies += [text for text, _ in engine.generate(texts[start:start + size])]
         return replies
 

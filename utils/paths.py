@@ -19,6 +19,7 @@ these names itself.
           tmp/merged_<run>/ (+ training_card.json)   merged_dir            train        3, app, runner (via the pointer)
     0, 2  <model folder>.partial/ while it is built  partial_dir           models, train  nobody (is_ready refuses it)
           tmp/merged.json                            merged_pointer        train        3, app, runner
+          tmp/gguf_<run>/ (GGUF, Modelfile, card)    gguf_dir              export       people (llama.cpp, Ollama)
     3     results/generations/<model>_<type>.jsonl   generation_file       inference    3 (resume), metrics.json
           results/generations/judge_*.jsonl          verdict_store         evaluation   3 (resume)
           results/metrics.json and the files beside  results_file          report       app, runner, MLflow
@@ -120,6 +121,11 @@ def merged_dir(cfg: Config) -> Path:
     Step 2 only; later steps read the folder Step 2 published last (`finetuned_dir`).
     """
     return cfg.tmp_dir / f"{MERGED_PREFIX}{run_name(cfg)}"
+
+
+def gguf_dir(cfg: Config) -> Path:
+    """Where Step 2's last cell exports the merged student as GGUF for llama.cpp and Ollama (utils.export)."""
+    return cfg.tmp_dir / f"gguf_{run_name(cfg)}"
 
 
 def adapter_dir(cfg: Config) -> Path:

@@ -35,6 +35,7 @@ from Config.Config import (ENV_SETTINGS, PROJECT_ROOT, Config, ConfigError, load
                            public_settings)
 from utils import paths, tracking
 from utils.files import library_versions, read_json, write_json
+from utils.progress import TERMINAL_ENV
 
 NOTEBOOKS = {
     0: "0_Setup_Models.ipynb",
@@ -72,12 +73,14 @@ def run_step(step: int, profile: str, overrides: dict[str, Any], run_dir: Path) 
     params = {k: v for k, v in overrides.items() if k.upper() not in via_env}
     start = time.time()
     try:
-        with mock.patch.dict(os.environ, via_env):  # set for this notebook's kernel, then restored
+        # The kernel's prints and (plain-text, utils.progress) bars are forwarded to this terminal.
+        with mock.patch.dict(os.environ, via_env | {TERMINAL_ENV: "1"}):  # for this notebook's kernel, then restored
             pm.execute_notebook(
                 str(PROJECT_ROOT / name), str(out),
                 parameters={"PROFILE": profile, "OVERRIDES": params},
                 cwd=str(PROJECT_ROOT), kernel_name="python3", progress_bar={"desc": f"Step {step} {name}"},
-                log_output=False, request_save_on_cell_execute=True,
+                log_output=False, stdout_file=sys.stdout, stderr_file=sys.stderr,
+                request_save_on_cell_execute=True,
             )
     except PapermillExecutionError as err:
         trace = "\n".join(err.traceback[-6:]) if err.traceback else ""

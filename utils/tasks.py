@@ -277,29 +277,7 @@ def parse_answers_detailed(text: str, comment_type: str) -> ParsedAnswers:
         separated by a blank line is not kept; chatter on the very next line is kept.
     """
     qs = {q.number: q for q in questions(comment_type)}
-    body = _END_OF_TURN.split(text or "", maxsplit=1)[0]
-    while True:  # a generation may repeat the header, e.g. after a BOS token
-        stripped = _ROLE_HEADER.sub("", body, count=1)
-        if stripped == body:
-            break
-        body = stripped
-
-    # Split into segments: the question number, the text on its line, and the lines that follow.
-    segments: dict[int, tuple[str, list[str]]] = {}
-    order: list[int] = []
-    current: Optional[int] = None
-    for line in body.splitlines():
-        m = _NUMBERED.match(line)
-        number = int(m.group(1)) if m else None
-        if number in qs and number not in segments:
-            segments[number] = (m.group(2), [])
-            order.append(number)
-            current = number
-        elif current is not None and m and number in qs and qs[current].kind != "TEXT":
-            current = None  # a repeated answer: its value and any following lines are ignored
-        elif current is not None:
-            segments[current][1].append(line)
-
+    segments, order = _segments(_answer_body(text), qs)
     values: dict[int, AnswerValue] = {}
     errors: dict[int, str] = {}
     for n, q in qs.items():
@@ -316,6 +294,67 @@ def parse_answers_detailed(text: str, comment_type: str) -> ParsedAnswers:
         if error:
             errors[n] = error
     return ParsedAnswers(values, errors)
+
+
+def _answer_body(text: str) -> str:
+    """The answer without chat role headers in front and without anything after an end-of-turn marker."""
+    body = _END_OF_TURN.split(text or "", maxsplit=1)[0]
+    while True:  # a generation may repeat the header, e.g. after a BOS token
+        stripped = _ROLE_HEADER.sub("", body, count=1)
+        if stripped == body:
+            return body
+        body = stripped
+
+
+def _segments(body: str, qs: Mapping[int, Question]) -> tuple[dict[int, tuple[str, list[str]]], list[int]]:
+    """The answer split per question: {number: (text on its line, the lines that follow)} and the
+    order the questions were answered in."""
+    segments: dict[int, tuple[str, list[str]]] = {}
+    order: list[int] = []
+    current: Optional[int] = None
+    for line in body.splitlines():
+        m = _NUMBERED.match(line)
+        number = int(m.group(1)) if m else None
+        if number in qs and number not in segments:
+            segments[number] = (m.group(2), [])
+            order.append(number)
+            current = number
+        elif current is not None and m and number in qs and qs[current].kind != "TEXT":
+            current = None  # a repeated answer: its value and any following lines are ignored
+        elif current is not None:
+            segments[current][1].append(line)
+    return segments, order
+
+
+def answers_finished(text: str, comment_type: str) -> bool:
+    """True once more text can no longer change what `parse_answers` reads from `text`.
+
+    That is: an end-of-turn marker, or every question has its line and the last one answered is
+    closed, a number answer by the end of its line, a text answer (the summary) by a blank line
+    after it has started (where the parser ends the last text answer). Generation stops there
+    (`utils.inference`), not at the token limit: chatter after the answers costs seconds and
+    changes no answer.
+    """
+    if _END_OF_TURN.search(text or ""):
+        return True
+    qs = {q.number: q for q in questions(comment_type)}
+    body = _answer_body(text)
+    segments, order = _segments(body, qs)
+    if len(segments) < len(qs):
+        return False
+    inline, rest = segments[order[-1]]
+    lines = [inline] + rest
+    ended = body.endswith(("\n", "\r"))  # the last line of `lines` is closed too
+
+    def closed(i: int) -> bool:
+        return i < len(lines) - 1 or ended
+
+    started = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if started is None:
+        return False
+    if qs[order[-1]].kind != "TEXT":
+        return closed(started)  # the value's line is read whole ("2 of 4" differs from "2")
+    return any(not lines[i].strip() and closed(i) for i in range(started + 1, len(lines)))
 
 
 @lru_cache(maxsize=None)

@@ -775,9 +775,9 @@ class Labeller:
     def run_all(self, tasks: Sequence[Callable[[], Any]], total: int, desc: str, start: float) -> None:
         """Run the tasks on TEACHER_WORKERS threads under one progress bar (`total - len(tasks)` done
         before) with the request rate; the first TeacherEndpointError stops every worker and propagates."""
-        from tqdm.auto import tqdm
+        from utils.progress import progress_bar
 
-        bar = tqdm(total=total, initial=total - len(tasks), desc=desc, unit="comment",
+        bar = progress_bar(total=total, initial=total - len(tasks), desc=desc, unit="comment",
                    disable=not self.progress or not tasks, dynamic_ncols=True)
         pool = ThreadPoolExecutor(max_workers=self.cfg.TEACHER_WORKERS, thread_name_prefix="teacher")
         try:

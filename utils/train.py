@@ -212,8 +212,11 @@ def checkpointing_argument(enabled: bool, accepted: Optional[set[str]] = None) -
 def _tokens_callback():
     from transformers import TrainerCallback
 
+    from utils.progress import log_line, terminal_progress
+
     class TokensPerSecond(TrainerCallback):
-        """Adds tokens/s (all tokens, prompt and answer, seen by this process) to the logs."""
+        """Adds tokens/s (all tokens, prompt and answer, seen by this process) to the logs, and
+        prints each log as a line under the runner (utils.progress)."""
 
         def on_train_begin(self, args, state, control, **kw):
             self.t0, self.n0 = time.time(), state.num_input_tokens_seen or 0
@@ -222,6 +225,8 @@ def _tokens_callback():
             if logs is not None and state.num_input_tokens_seen:
                 elapsed = max(time.time() - self.t0, 1e-9)
                 logs["tokens_per_s"] = round((state.num_input_tokens_seen - self.n0) / elapsed, 1)
+            if logs and terminal_progress():  # under the runner: the Trainer's notebook table never reaches a terminal
+                print(log_line(logs, state.global_step, state.max_steps), flush=True)
 
     return TokensPerSecond()
 
