@@ -52,7 +52,7 @@ for name, folder in (("base", model_dir(cfg, "student")), ("finetuned", finetune
                 seconds += time.perf_counter() - t0
                 for r, pre, (text, n) in zip(chunk, prefixes, out):
                     tokens += n
-                    parsed[r["id"]] = {k: v for k, v in parse_answers(pre + text, ctype).items()}
+                    parsed[r["id"]] = parse_answers(pre + text, ctype)
         figures[mode] = (seconds, tokens, parsed)
         print(f"{name:9s} {mode:5s}: {seconds:7.1f} s, {tokens:6d} new tokens", flush=True)
     (s0, t0_, p0), (s1, t1, p1) = figures["limit"], figures["stop"]

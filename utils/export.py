@@ -37,7 +37,10 @@ from Config.Config import Config, ConfigError, add_config_arguments, load_config
 from utils.files import read_json, write_json
 from utils.paths import MARKER, gguf_dir, partial_dir
 
-GGUF_TYPES = ("f16", "bf16", "q8_0")  # what GGUF_EXPORT may name
+# Each type GGUF_EXPORT may name: the file type the header states and the type of the 2-D tensors
+# (names in the gguf package's LlamaFileType and GGMLQuantizationType; 1-D norms stay F32).
+_TYPES = {"f16": ("MOSTLY_F16", "F16"), "bf16": ("MOSTLY_BF16", "BF16"), "q8_0": ("MOSTLY_Q8_0", "Q8_0")}
+GGUF_TYPES = tuple(_TYPES)
 CARD = "export_card.json"
 MODELFILE = "Modelfile"
 
@@ -124,12 +127,11 @@ def _weights(folder: Path):
                 yield name, f.get_tensor(name).float().numpy()
 
 
-def write_gguf(folder: Path, dest: Path, qtype: str, cfg: Config, name: Optional[str] = None) -> dict:
-    """Write the model folder as one GGUF file; returns what was written (tensor count, types)."""
+def write_gguf(folder: Path, dest: Path, qtype: str, tokenizer, name: Optional[str] = None) -> dict:
+    """Write the model folder (with its loaded tokenizer) as one GGUF file; returns what was written
+    (tensor count, types)."""
     import gguf
     import numpy as np
-
-    from utils.models import load_tokenizer
 
     if qtype not in GGUF_TYPES:
         raise ValueError(f"GGUF_EXPORT must be one of {', '.join(GGUF_TYPES)} or None, not {qtype!r}")
@@ -141,7 +143,6 @@ def write_gguf(folder: Path, dest: Path, qtype: str, cfg: Config, name: Optional
                          "convert_hf_to_gguf.py.")
     n_head, n_kv = config["num_attention_heads"], config.get("num_key_value_heads", config["num_attention_heads"])
     n_layers, head_dim = config["num_hidden_layers"], config.get("head_dim") or config["hidden_size"] // n_head
-    tokenizer = load_tokenizer(folder, cfg)
     texts, types = _tokens(tokenizer)
 
     writer = gguf.GGUFWriter(str(dest), gguf.MODEL_ARCH_NAMES[gguf.MODEL_ARCH.LLAMA])
@@ -156,9 +157,8 @@ def write_gguf(folder: Path, dest: Path, qtype: str, cfg: Config, name: Optional
     writer.add_rope_freq_base(config.get("rope_theta", 10000.0))
     writer.add_layer_norm_rms_eps(config.get("rms_norm_eps", 1e-5))
     writer.add_vocab_size(len(texts))
-    ftype = {"f16": gguf.LlamaFileType.MOSTLY_F16, "bf16": gguf.LlamaFileType.MOSTLY_BF16,
-             "q8_0": gguf.LlamaFileType.MOSTLY_Q8_0}[qtype]
-    writer.add_file_type(ftype)
+    file_type, tensor_type = _TYPES[qtype]
+    writer.add_file_type(gguf.LlamaFileType[file_type])
     writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
     writer.add_tokenizer_model("gpt2")
     writer.add_tokenizer_pre(_pre_tokenizer(tokenizer.get_vocab()))
@@ -169,8 +169,7 @@ def write_gguf(folder: Path, dest: Path, qtype: str, cfg: Config, name: Optional
     special.add_to_gguf(writer, quiet=True)
 
     names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.LLAMA, n_layers)
-    wanted = {"f16": gguf.GGMLQuantizationType.F16, "bf16": gguf.GGMLQuantizationType.BF16,
-              "q8_0": gguf.GGMLQuantizationType.Q8_0}[qtype]
+    wanted = gguf.GGMLQuantizationType[tensor_type]
     counts: dict[str, int] = {}
     factors = _llama3_rope_factors(config)
     if factors is not None:
@@ -253,17 +252,17 @@ def export_gguf(cfg: Config, folder: Path, qtype: Optional[str] = None) -> Optio
     dest = gguf_dir(cfg)
     card_path = dest / CARD
     source = {"folder": str(folder), "model_id": model_identity(folder), "type": qtype}
-    if card_path.exists() and {k: read_json(card_path).get(k) for k in source} == source:
-        card = read_json(card_path)
+    kept = read_json(card_path) if card_path.exists() else {}
+    if {k: kept.get(k) for k in source} == source:
         print(f"{gguf_file(dest, qtype)} is already the export of {folder.name}; kept.")
-        return card
+        return kept
     tmp = partial_dir(dest)
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     out = gguf_file(tmp, qtype)
     print(f"Writing {gguf_file(dest, qtype)} ({qtype}) from {folder} ...", flush=True)
-    written = write_gguf(folder, out, qtype, cfg, name=f"kd-student-{folder.name}")
     tokenizer = load_tokenizer(folder, cfg)
+    written = write_gguf(folder, out, qtype, tokenizer, name=f"kd-student-{folder.name}")
     (tmp / MODELFILE).write_text(modelfile(out.name, cfg, tokenizer.chat_template or ""))
     heads = has_heads(folder)
     card = source | written | {

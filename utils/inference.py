@@ -209,12 +209,11 @@ class Engine:
                                        "trained model's. Check the vLLM version against constraints-gpu.txt.")
             return [(o.outputs[0].text, len(o.outputs[0].token_ids)) for o in outs]
         import torch
+        from transformers import StoppingCriteriaList
 
         tok = self.tokenizer
         batch = tok(list(texts), return_tensors="pt", padding=True, add_special_tokens=False).to(self.model.device)
         with torch.inference_mode():
-            from transformers import StoppingCriteriaList
-
             stop = None if answers is None else StoppingCriteriaList([AnswerStop(tok, batch["input_ids"].shape[1], answers)])
             out = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=False,
                                       pad_token_id=tok.pad_token_id, streamer=_text_streamer(tok, on_text),
