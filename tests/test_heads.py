@@ -153,3 +153,19 @@ def test_an_ensemble_averages_its_members_and_round_trips(tmp_path):
         load_config("demo", {"DECISION_HEADS_BALANCE": 1.5})
     with pytest.raises(ConfigError, match="DECISION_HEADS_MEMBERS must be at least 1"):
         load_config("demo", {"DECISION_HEADS_MEMBERS": 0})
+
+
+def test_token_dropout_hides_tokens_in_training_only_and_still_learns():
+    states, answers = _synthetic(300, seed=0)
+    heads = DecisionHeads.fit(states, ["vendor"] * 300, answers, layer=3, epochs=30, seed=1, token_dropout=0.3)
+    plain = DecisionHeads.fit(states, ["vendor"] * 300, answers, layer=3, epochs=30, seed=1)
+    assert heads.card["token_dropout"] == 0.3 and plain.card["token_dropout"] == 0.0
+    assert not torch.equal(heads.modules["vendor"][0].readout, plain.modules["vendor"][0].readout)
+    test_states, test_answers = _synthetic(90, seed=5)
+    pred = heads.predict(test_states, ["vendor"] * 90)
+    assert sum(p[7] == a[7] for p, a in zip(pred, test_answers)) / 90 >= 0.9  # majority: 0.67
+    assert heads.predict(test_states, ["vendor"] * 90) == pred  # answering sees every token: deterministic
+    # hiding every token keeps each comment's tokens rather than attending over none (no NaN weights)
+    everything = DecisionHeads.fit(states[:30], ["vendor"] * 30, answers[:30], layer=3, epochs=2, seed=1,
+                                   token_dropout=1.0)
+    assert all(torch.isfinite(p).all() for p in everything.modules["vendor"][0].parameters())

@@ -171,8 +171,10 @@ def _class_weights(target, n_classes: int, balance: float):
 
 
 def _fit_member(hidden, mask, target, weight, valid, seed: int, epochs: int, learning_rate: float,
-                weight_decay: float, batch_size: int):
-    """One task's heads fitted from one seed (AdamW over shuffled batches, weighted cross-entropy)."""
+                weight_decay: float, batch_size: int, token_dropout: float = 0.0):
+    """One task's heads fitted from one seed (AdamW over shuffled batches, weighted cross-entropy).
+    With `token_dropout`, each training step hides that share of each comment's tokens from the
+    heads (at least one stays), so no single phrase can carry an answer alone."""
     import torch
 
     torch.manual_seed(seed)
@@ -184,7 +186,11 @@ def _fit_member(hidden, mask, target, weight, valid, seed: int, epochs: int, lea
         perm = torch.randperm(len(target), generator=gen)
         for start in range(0, len(target), batch_size):
             rows = perm[start:start + batch_size]
-            logits = module(hidden[rows], mask[rows]) + valid
+            seen = mask[rows]
+            if token_dropout:
+                kept = seen & (torch.rand(seen.shape, generator=gen) >= token_dropout)
+                seen = torch.where(kept.any(1, keepdim=True), kept, seen)
+            logits = module(hidden[rows], seen) + valid
             tgt = target[rows]
             known = tgt >= 0
             loss_each = torch.nn.functional.cross_entropy(logits.reshape(-1, n_classes), tgt.reshape(-1),
@@ -214,21 +220,23 @@ class DecisionHeads:
     # -- fitting ---------------------------------------------------------------------------
     @classmethod
     def fit(cls, states, comment_types: Sequence[str], answers: Sequence[dict], layer: int, epochs: int,
-            seed: int, members: int = 1, balance: float = 0.0, learning_rate: float = 3e-3,
-            weight_decay: float = 0.05, batch_size: int = 64):
+            seed: int, members: int = 1, balance: float = 0.0, token_dropout: float = 0.0,
+            learning_rate: float = 3e-3, weight_decay: float = 0.05, batch_size: int = 64):
         """Fit each task's heads on token states and the teacher's answers ({question number: value}).
 
         `members` heads per task are fitted from seeds `seed`, `seed`+1, ... and answer together by
         averaging their class probabilities: one fit's answers on new comments swing with its seed.
         `balance` weights each training answer by (1 / its class's share) ** balance, so a rare "yes"
-        is not drowned by the common "no" (0: plain loss). A question whose training answers never
+        is not drowned by the common "no" (0: plain loss). `token_dropout` hides that share of each
+        comment's tokens at every training step (0: none). A question whose training answers never
         vary keeps that one value (and says so in the card).
         """
         import torch
 
         if members < 1:
             raise ValueError(f"members must be at least 1, not {members}")
-        card = {"layer": layer, "epochs": epochs, "seed": seed, "members": members, "balance": balance, "tasks": {}}
+        card = {"layer": layer, "epochs": epochs, "seed": seed, "members": members, "balance": balance,
+                "token_dropout": token_dropout, "tasks": {}}
         modules = {}
         for ctype in dict.fromkeys(comment_types):
             idx = [i for i, t in enumerate(comment_types) if t == ctype]
@@ -248,7 +256,7 @@ class DecisionHeads:
             weight = _class_weights(target, n_classes, balance)
             valid = _class_mask(classes)
             modules[ctype] = [_fit_member(hidden, mask, target, weight, valid, seed + m, epochs, learning_rate,
-                                          weight_decay, batch_size) for m in range(members)]
+                                          weight_decay, batch_size, token_dropout) for m in range(members)]
             with torch.no_grad():
                 pred = _ensemble_probs(modules[ctype], hidden, mask, valid).argmax(-1)
             card["tasks"][ctype] = {
