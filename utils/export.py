@@ -25,7 +25,6 @@ not the heads'. The card and the printout say so.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import shutil
@@ -34,7 +33,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from Config.Config import Config, ConfigError, add_config_arguments, load_config, parse_set_args
-from utils.files import read_json, write_json
+from utils.files import file_sha256, read_json, write_json
 from utils.paths import MARKER, gguf_dir, partial_dir
 
 # Each type GGUF_EXPORT may name: the file type the header states and the type of the 2-D tensors
@@ -226,14 +225,6 @@ def modelfile(gguf_name: str, cfg: Config, chat_template: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def export_gguf(cfg: Config, folder: Path, qtype: Optional[str] = None) -> Optional[dict]:
     """Export a merged student folder (Step 2's) to `gguf_dir(cfg)`; returns the export card.
 
@@ -266,7 +257,7 @@ def export_gguf(cfg: Config, folder: Path, qtype: Optional[str] = None) -> Optio
     (tmp / MODELFILE).write_text(modelfile(out.name, cfg, tokenizer.chat_template or ""))
     heads = has_heads(folder)
     card = source | written | {
-        "file": out.name, "bytes": out.stat().st_size, "sha256": _sha256(out),
+        "file": out.name, "bytes": out.stat().st_size, "sha256": file_sha256(out),
         "prompt_style": cfg.PROMPT_STYLE, "system_prompt": cfg.system_prompt,
         "decision_heads_left_out": heads,
         "note": ("The student's decision heads are not in the GGUF: under llama.cpp or Ollama it writes every "

@@ -18,6 +18,8 @@ ablation table.
 """
 import argparse
 import collections
+import functools
+import hashlib
 import itertools
 import json
 import random
@@ -41,7 +43,7 @@ p.add_argument("--epochs", type=int, nargs="+", default=[20])
 p.add_argument("--members", type=int, nargs="+", default=[1], help="heads per task, averaged (DECISION_HEADS_MEMBERS)")
 p.add_argument("--balance", type=float, nargs="+", default=[0.0], help="class-balance exponent (DECISION_HEADS_BALANCE)")
 p.add_argument("--token-dropout", type=float, nargs="+", default=[0.0],
-               help="share of tokens hidden per step (DECISION_HEADS_TOKEN_DROPOUT)")
+               help="share of tokens hidden per training step (DecisionHeads.fit token_dropout; no Config key)")
 p.add_argument("--seed", type=int, nargs="+", default=None, help="the heads' first seed (default: Config's SEED)")
 p.add_argument("--model", type=Path, default=None, help="a model folder (default: the demo's base student)")
 p.add_argument("--cache", type=Path, default=None, help="a folder keeping the token states between runs")
@@ -59,9 +61,17 @@ for ctype, stem in (("vendor", "VendorComments"), ("customer", "CustomerComments
     train += [dict(r, type=ctype) for r in rows[:most]]
     evaluation += [dict(r, type=ctype) for r in read(f"{stem}_Evaluation_Clean.json")]
 gold = json.loads(cfg.path(cfg.GOLD_FILE).read_text())["comments"]
+train_answers = [parse_answers(r["Completion"], r["type"]) for r in train]  # parsed once, for every fit
+eval_answers = [parse_answers(r["Completion"], r["type"]) for r in evaluation]
 sets = {"train": ([r["Comment"] for r in train], [r["type"] for r in train]),
         "evaluation": ([r["Comment"] for r in evaluation], [r["type"] for r in evaluation]),
         "gold": ([g["comment"] for g in gold], [g["type"] for g in gold])}
+
+
+@functools.cache
+def student():
+    """The model and tokenizer, loaded once and only when a set's states are not cached."""
+    return load_model(folder, cfg), load_tokenizer(folder, cfg)
 
 
 def token_states(name):
@@ -69,17 +79,16 @@ def token_states(name):
     from safetensors.torch import load_file, save_file
 
     comments, types = sets[name]
-    key = {"folder": str(folder.resolve()), "layer": args.layer, "comments": comments, "types": types}
+    key = hashlib.sha256(json.dumps([str(folder.resolve()), args.layer, comments, types]).encode()).hexdigest()
     path = args.cache / f"{name}.safetensors" if args.cache else None
-    if path and path.exists() and json.loads(path.with_suffix(".json").read_text()) == key:
+    if path and path.exists() and path.with_suffix(".key").read_text() == key:
         tensors = load_file(str(path))
         return [tensors[str(i)] for i in range(len(comments))]
-    model, tok = load_model(folder, cfg), load_tokenizer(folder, cfg)
-    states = comment_features(model, tok, comments, types, args.layer, progress=True, desc=f"{name} states")
+    states = comment_features(*student(), comments, types, args.layer, progress=True, desc=f"{name} states")
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
         save_file({str(i): s.contiguous() for i, s in enumerate(states)}, str(path))
-        path.with_suffix(".json").write_text(json.dumps(key))
+        path.with_suffix(".key").write_text(key)
     return states
 
 
@@ -96,7 +105,7 @@ def kappa(pred, true):
     return (po - pe) / (1 - pe) if pe < 1 else 0.0
 
 
-def score(name, heads, fitted, truth):
+def score(name, heads, rows, truth):
     types = sets[name][1]
     pred = heads.predict(states[name], types)
     agree = majority = total = constant = 0
@@ -105,8 +114,8 @@ def score(name, heads, fitted, truth):
         for q in questions(ctype):
             if q.kind == "TEXT":
                 continue
-            common = collections.Counter(parse_answers(r["Completion"], ctype)[q.number] for r in fitted
-                                         if r["type"] == ctype).most_common(1)[0][0]
+            common = collections.Counter(train_answers[i][q.number] for i in rows
+                                         if train[i]["type"] == ctype).most_common(1)[0][0]
             pairs = [(pred[i][q.number], truth(i, q)) for i, t in enumerate(types) if t == ctype and truth(i, q) is not None]
             p_, t_ = [a for a, _ in pairs], [b for _, b in pairs]
             agree += sum(a == b for a, b in pairs)
@@ -130,13 +139,11 @@ for n, epochs, members, balance, dropout, seed in itertools.product(args.per_typ
         if taken[r["type"]] < n:
             taken[r["type"]] += 1
             rows.append(i)
-    fitted = [train[i] for i in rows]
     start = time.time()
-    heads = DecisionHeads.fit([states["train"][i] for i in rows], [r["type"] for r in fitted],
-                              [parse_answers(r["Completion"], r["type"]) for r in fitted], args.layer, epochs, seed,
+    heads = DecisionHeads.fit([states["train"][i] for i in rows], [train[i]["type"] for i in rows],
+                              [train_answers[i] for i in rows], args.layer, epochs, seed,
                               members=members, balance=balance, token_dropout=dropout)
     print(f"{n} comments per type, {members} x {epochs} epochs, balance {balance}, token dropout {dropout}, "
           f"seed {seed}: fit {time.time() - start:.0f} s")
-    score("evaluation", heads, fitted,
-          lambda i, q: parse_answers(evaluation[i]["Completion"], evaluation[i]["type"])[q.number])
-    score("gold", heads, fitted, lambda i, q: gold[i]["labels"].get(q.key))
+    score("evaluation", heads, rows, lambda i, q: eval_answers[i][q.number])
+    score("gold", heads, rows, lambda i, q: gold[i]["labels"].get(q.key))
