@@ -14,6 +14,7 @@ anything is generated. Bad settings (LEARNING_RATE=1e9, NUM_EPOCHS=0) are refuse
 tests/test_config.py.
 """
 
+import importlib.util
 import json
 import os
 import shutil
@@ -28,6 +29,11 @@ import pytest
 
 from Config.Config import PROJECT_ROOT, load_config
 
+_spec = importlib.util.spec_from_file_location("compare_runs", PROJECT_ROOT / "scripts" / "compare_runs.py")
+compare_runs = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(compare_runs)
+comparable = compare_runs.comparable  # metrics.json bar its times: the rule scripts/compare_runs.py applies
+
 MARKER = f"kd-secret-{uuid.uuid4().hex}"  # every key and password handed to the runs
 SECRET_ENV = {
     "HF_TOKEN": MARKER, "HUGGING_FACE_HUB_TOKEN": MARKER, "JUDGE_API_KEY": MARKER, "TEACHER_API_KEY": MARKER,
@@ -41,9 +47,6 @@ SECRET_SETS = [f"TEACHER_ENDPOINT_URL=https://kd:{SET_MARKER}@teacher.example.co
 OUTPUT_DIRS = ("Data", "tmp", "results", "runs", "mlruns", "models")
 RUN = "merged_AllComments_Clean_Train_r8_a16_d0.0"  # Step 2's folder names for the tiny LoRA settings
 CHECKPOINTS = "checkpoints_AllComments_Clean_Train_r8_a16_d0.0"
-# metrics.json keys that hold a time: when it was written, and how fast each model generated
-TIME_KEYS = ("created",)
-SPEED_TIME_KEYS = ("seconds", "prompts_per_s", "tokens_per_s", "mean_latency_s")
 
 # Steps 1-3 as the notebooks call them, in one process (`python -c DRIVER <steps> KEY=VALUE ...`).
 DRIVER = """
@@ -102,14 +105,6 @@ def kill_when(proc: subprocess.Popen, ready, log: Path, timeout: float = 180) ->
 
 def lines(path: Path) -> int:
     return len(path.read_bytes().splitlines()) if path.exists() else 0
-
-
-def comparable(metrics: dict) -> dict:
-    """metrics.json without the keys that hold a time (TIME_KEYS, SPEED_TIME_KEYS in `speed`)."""
-    out = {k: v for k, v in metrics.items() if k not in TIME_KEYS}
-    out["speed"] = {model: {ctype: {k: v for k, v in stats.items() if k not in SPEED_TIME_KEYS}
-                            for ctype, stats in by_type.items()} for model, by_type in metrics["speed"].items()}
-    return out
 
 
 def answer_files(run: Path) -> dict[str, bytes]:
@@ -208,6 +203,29 @@ def test_two_clean_runs_write_identical_files_apart_from_times(run1, run2):
     first, second = (json.loads((r / "results" / "metrics.json").read_text()) for r in (run1, run2))
     assert first["created"] and first["speed"]["base"]["vendor"]["seconds"] > 0  # the keys left out exist
     assert comparable(first) == comparable(second)
+    assert compare_runs.compare(run1, run2) == []  # the script's comparison of two checkouts agrees
+
+
+def test_compare_runs_names_a_changed_answer_and_ignores_times_and_the_checkout_path(run1, tmp_path):
+    """A copy with new times and another root compares the same; one changed answer line does not."""
+    copy = tmp_path / "copy"
+    for name in ("Data", "tmp", "results"):
+        shutil.copytree(run1 / name, copy / name)
+    metrics = json.loads((copy / "results" / "metrics.json").read_text())
+    metrics["created"] = "2030-01-01T00:00:00+00:00"
+    metrics["speed"]["base"]["vendor"]["seconds"] += 5.0
+    (copy / "results" / "metrics.json").write_text(json.dumps(metrics).replace(str(run1.resolve()), str(copy.resolve())))
+    assert compare_runs.compare(run1, copy) == []
+    answers = copy / "results" / "generations" / "finetuned_vendor.jsonl"
+    rows = answers.read_text().splitlines()
+    rows[0] = rows[0].replace('"text": "', '"text": "changed ', 1)
+    answers.write_text("\n".join(rows) + "\n")
+    metrics["summary"] = {"changed": True}
+    (copy / "results" / "metrics.json").write_text(json.dumps(metrics))
+    found = compare_runs.compare(run1, copy)
+    assert "results/generations/finetuned_vendor.jsonl: differs" in found
+    assert any(line.startswith("results/metrics.json /summary") for line in found)
+    assert compare_runs.main([str(run1), str(copy)]) == 1 and compare_runs.main([str(run1), str(run1)]) == 0
 
 
 @pytest.mark.slow
