@@ -208,24 +208,30 @@ def test_two_clean_runs_write_identical_files_apart_from_times(run1, run2):
 
 def test_compare_runs_names_a_changed_answer_and_ignores_times_and_the_checkout_path(run1, tmp_path):
     """A copy with new times and another root compares the same; one changed answer line does not."""
-    copy = tmp_path / "copy"
-    for name in ("Data", "tmp", "results"):
-        shutil.copytree(run1 / name, copy / name)
+    work = str((run1.parent / "work").resolve())  # the root the run's JSON files name
+    checkouts = [tmp_path / "one", tmp_path / "two"]
+    for root in checkouts:  # each copy names its own root, as two checkouts do
+        for name in ("Data", "tmp", "results"):
+            shutil.copytree(run1 / name, root / name)
+        for path in root.rglob("*.json*"):
+            path.write_text(path.read_text().replace(work, str(root.resolve())))
+    assert work in (run1 / "results" / "metrics.json").read_text()  # the paths the comparison must set aside
+    copy = checkouts[1]
     metrics = json.loads((copy / "results" / "metrics.json").read_text())
     metrics["created"] = "2030-01-01T00:00:00+00:00"
     metrics["speed"]["base"]["vendor"]["seconds"] += 5.0
-    (copy / "results" / "metrics.json").write_text(json.dumps(metrics).replace(str(run1.resolve()), str(copy.resolve())))
-    assert compare_runs.compare(run1, copy) == []
+    (copy / "results" / "metrics.json").write_text(json.dumps(metrics))
+    assert compare_runs.compare(checkouts[0], copy) == []
     answers = copy / "results" / "generations" / "finetuned_vendor.jsonl"
     rows = answers.read_text().splitlines()
     rows[0] = rows[0].replace('"text": "', '"text": "changed ', 1)
     answers.write_text("\n".join(rows) + "\n")
     metrics["summary"] = {"changed": True}
     (copy / "results" / "metrics.json").write_text(json.dumps(metrics))
-    found = compare_runs.compare(run1, copy)
+    found = compare_runs.compare(checkouts[0], copy)
     assert "results/generations/finetuned_vendor.jsonl: differs" in found
     assert any(line.startswith("results/metrics.json /summary") for line in found)
-    assert compare_runs.main([str(run1), str(copy)]) == 1 and compare_runs.main([str(run1), str(run1)]) == 0
+    assert compare_runs.main([str(checkouts[0]), str(copy)]) == 1 and compare_runs.main([str(run1), str(run1)]) == 0
 
 
 @pytest.mark.slow
