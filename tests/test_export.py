@@ -77,6 +77,32 @@ def test_the_export_matches_llama_cpp_s_own_conversion_of_smollm2(tmp_path):
         assert fields[key].contents() == gguf.GGUFReader(str(models.embedded_gguf_path())).fields[key].contents()
 
 
+def test_the_rope_base_is_read_where_transformers_5_writes_it(tiny_folder, tmp_path):
+    """transformers 5 keeps rope_theta inside `rope_parameters`: SmolLM2's 100000 must reach the GGUF
+    header (it once became llama.cpp's default 10000, and every answer changed after a few tokens)."""
+    import shutil
+
+    from utils.files import read_json, write_json
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_folder, folder)
+    config = read_json(folder / "config.json")
+    config.pop("rope_theta", None)
+    config["rope_parameters"] = {"rope_theta": 100000.0, "rope_type": "default"}
+    write_json(folder / "config.json", config)
+    cfg = load_config("tiny", {"TMP_DIR": str(tmp_path / "tmp")})
+    path = tmp_path / "m.f16.gguf"
+    export.write_gguf(folder, path, "f16", models.load_tokenizer(folder, cfg))
+    field = gguf.GGUFReader(path).fields["llama.rope.freq_base"]
+    assert field.contents() == 100000.0
+    llama3 = {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, "low_freq_factor": 1.0,
+              "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}
+    as_v5 = export._llama3_rope_factors({"hidden_size": 4096, "num_attention_heads": 32, "rope_parameters": llama3})
+    as_v4 = export._llama3_rope_factors({"hidden_size": 4096, "num_attention_heads": 32, "rope_theta": 500000.0,
+                                         "rope_scaling": {k: v for k, v in llama3.items() if k != "rope_theta"}})
+    assert as_v5 is not None and (as_v5 == as_v4).all()
+
+
 def test_llama3_rope_factors_are_the_ones_transformers_scales_by():
     from transformers import LlamaConfig
     from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS

@@ -41,6 +41,9 @@ from utils.paths import MARKER, gguf_dir, partial_dir
 _TYPES = {"f16": ("MOSTLY_F16", "F16"), "bf16": ("MOSTLY_BF16", "BF16"), "q8_0": ("MOSTLY_Q8_0", "Q8_0")}
 GGUF_TYPES = tuple(_TYPES)
 CARD = "export_card.json"
+# Raised when the writer's output changes, so an export kept from an older writer is written again
+# (2: the rope base read from transformers 5's `rope_parameters`, not llama.cpp's default).
+WRITER_VERSION = 2
 MODELFILE = "Modelfile"
 
 
@@ -56,15 +59,24 @@ def _llama_rope_rows(weight, n_head: int):
             .swapaxes(1, 2).reshape(weight.shape))
 
 
+def _rope_settings(config: dict) -> dict:
+    """The rope settings wherever the config keeps them: transformers 5 writes `rope_parameters`
+    (`rope_theta` and the scaling together), older configs a top-level `rope_theta` and
+    `rope_scaling`. Read from the top level only, SmolLM2's base of 100000 became llama.cpp's
+    default 10000 (and Llama 3.1 lost its scaling): every answer after the first tokens changed."""
+    return ({"rope_theta": config.get("rope_theta", 10000.0)} | (config.get("rope_scaling") or {})
+            | (config.get("rope_parameters") or {}))
+
+
 def _llama3_rope_factors(config: dict):
     """Llama 3.1's per-frequency rope scaling factors (None without `rope_type: llama3`)."""
     import numpy as np
 
-    scaling = config.get("rope_scaling") or {}
+    scaling = _rope_settings(config)
     if scaling.get("rope_type", scaling.get("type")) != "llama3":
         return None
     head_dim = config.get("head_dim") or config["hidden_size"] // config["num_attention_heads"]
-    base = config.get("rope_theta", 10000.0)
+    base = scaling["rope_theta"]
     factor, low, high = scaling["factor"], scaling.get("low_freq_factor", 1.0), scaling.get("high_freq_factor", 4.0)
     old_context = scaling.get("original_max_position_embeddings", 8192)
     factors = []
@@ -153,7 +165,7 @@ def write_gguf(folder: Path, dest: Path, qtype: str, tokenizer, name: Optional[s
     writer.add_head_count(n_head)
     writer.add_head_count_kv(n_kv)
     writer.add_rope_dimension_count(head_dim)
-    writer.add_rope_freq_base(config.get("rope_theta", 10000.0))
+    writer.add_rope_freq_base(_rope_settings(config)["rope_theta"])
     writer.add_layer_norm_rms_eps(config.get("rms_norm_eps", 1e-5))
     writer.add_vocab_size(len(texts))
     file_type, tensor_type = _TYPES[qtype]
@@ -242,7 +254,7 @@ def export_gguf(cfg: Config, folder: Path, qtype: Optional[str] = None) -> Optio
     folder = Path(folder)
     dest = gguf_dir(cfg)
     card_path = dest / CARD
-    source = {"folder": str(folder), "model_id": model_identity(folder), "type": qtype}
+    source = {"folder": str(folder), "model_id": model_identity(folder), "type": qtype, "writer": WRITER_VERSION}
     kept = read_json(card_path) if card_path.exists() else {}
     if {k: kept.get(k) for k in source} == source:
         print(f"{gguf_file(dest, qtype)} is already the export of {folder.name}; kept.")
