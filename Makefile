@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 GPU_STAMP := $(VENV)/.installed-gpu
 INSTALL_INPUTS := requirements.txt requirements-gpu.txt constraints-gpu.txt utils/install.py Makefile
 
-.PHONY: install install-gpu demo tiny amp app test gpu-smoke clean
+.PHONY: install install-gpu install-llama-cpp demo tiny amp app test gpu-smoke clean
 
 install: $(STAMP)
 
@@ -29,6 +29,12 @@ $(GPU_STAMP): $(INSTALL_INPUTS)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 	$(BIN)/python utils/install.py --gpu
 	touch $(GPU_STAMP) $(STAMP)
+
+# Optional, CPU only: llama.cpp for Step 3 and the app (requirements-llama-cpp.txt says why it is optional).
+# CMAKE_ARGS leaves out the multimodal library this project does not use; -march=native is llama.cpp's default.
+install-llama-cpp: install
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF $(CMAKE_ARGS)" $(BIN)/python -m pip install -r requirements-llama-cpp.txt
+	$(BIN)/python -c "import llama_cpp; print('llama-cpp-python', llama_cpp.__version__, 'imports')"
 
 demo: install
 	$(BIN)/python -m utils.pipeline --profile demo

@@ -149,7 +149,13 @@ class Config:
     GGUF_EXPORT: Optional[Literal["f16", "bf16", "q8_0"]] = "q8_0"
 
     # ----------------------------------------------------------------------------- inference (Step 3)
-    INFERENCE_BACKEND: Literal["auto", "hf", "vllm"] = "auto"  # auto: vLLM on CUDA if it imports
+    # auto: vLLM on CUDA if it imports; on a CPU transformers for Step 3's batches, and for the app's one
+    # comment at a time llama.cpp if llama-cpp-python imports (the optional `make install-llama-cpp`;
+    # its decoding is ~8x faster there, utils/gguf_runtime.py). "llama.cpp": Step 3 on it too.
+    INFERENCE_BACKEND: Literal["auto", "hf", "vllm", "llama.cpp"] = "auto"
+    # The weights llama.cpp runs, written from each model folder once (tmp/gguf_runtime/): bf16 keeps
+    # the model's own precision; q8_0 is half the size and faster, its greedy texts part from it more often.
+    LLAMA_CPP_TYPE: Literal["f16", "bf16", "q8_0"] = "bf16"
     GEN_BATCH_SIZE: int = 16  # prompts per generate call with transformers (vLLM: VLLM_BATCH_PROMPTS)
     # vLLM: the share of the whole GPU one engine reserves (weights + KV cache); it refuses to start
     # when less is free, so lower it when something else shares the GPU. Engines run one at a time.
@@ -347,7 +353,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "DEV_FRACTION": 0.015,  # 18 dev examples: each dev evaluation costs ~15 s on 2 cores
         "DECISION_HEADS_LAYER": 16,  # SmolLM2's middle layer, where probes find the decisions (README ablations)
         "DECISION_HEADS_EPOCHS": 10,  # three members of 10 epochs beat one of 20 on gold (README ablations)
-        "INFERENCE_BACKEND": "hf",
+        "INFERENCE_BACKEND": "auto",  # the app on llama.cpp when installed; Step 3 batches faster on transformers
         "LORA_R": 32,
         "LORA_ALPHA": 64,
         "LORA_DROPOUT": 0.0,

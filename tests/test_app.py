@@ -338,3 +338,21 @@ def test_a_browser_submits_a_comment_and_sees_the_table(served, tmp_path):
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000
+
+
+def test_on_llama_cpp_each_student_answers_through_its_gguf_one_after_the_other(tmp_path):
+    """With llama-cpp-python installed the app answers through llama.cpp, even with an adapter to pair
+    (the paired batch is transformers'), and shows both answers as they grow."""
+    pytest.importorskip("llama_cpp")
+    cfg = load_config("tiny", project(tmp_path) | {"INFERENCE_BACKEND": "llama.cpp", "GEN_MAX_NEW_TOKENS": 8})
+    comparer = app.Comparer(cfg)
+    assert comparer.pair is None and all(e.gguf is not None for e in comparer.engines.values())
+    result = comparer.compare("vendor", COMMENT)
+    for name in ("base", "finetuned"):
+        got = result["models"][name]
+        assert got["new_tokens"] == 8 and got["latency_s"] > 0 and "shared_batch" not in got
+    # the copy of the base as "fine-tuned" is the same model: the same greedy answer
+    assert result["models"]["base"]["text"] == result["models"]["finetuned"]["text"]
+    assert result["total_latency_s"] >= result["models"]["base"]["latency_s"] + result["models"]["finetuned"]["latency_s"] - 0.01
+    updates = list(comparer.compare_live("vendor", COMMENT, every_s=0.001))
+    assert any("partial" in u for u in updates) and updates[-1]["rows"] == result["rows"]

@@ -62,7 +62,7 @@ def test_two_runs_write_byte_identical_answer_files(tiny_folder, tmp_path):
             engine.close()
         assert all("batch_seconds" in r for r in rows)  # joined in for speed_stats
         path = inference.generation_file(cfg, "base", "vendor")
-        assert all(set(r) == {"id", "text", "new_tokens"} for r in read_jsonl(path))
+        assert all(set(r) == {"id", "text", "new_tokens", "runtime"} for r in read_jsonl(path))  # which runtime made it
         files.append(path.read_bytes())
     assert files[0] == files[1]
 

@@ -105,7 +105,7 @@ def answer_all(cfg: Config, records: dict[str, list[dict]],
             for comment_type, recs in records.items():
                 rows = generate_answers(cfg, engine, name, recs, comment_type)
                 generations[(name, comment_type)] = rows
-                speed.setdefault(name, {})[comment_type] = speed_stats(rows, comment_type) | {"backend": engine.backend}
+                speed.setdefault(name, {})[comment_type] = speed_stats(rows, comment_type) | {"backend": engine.backend, "runtime": engine.runtime_name}
             for comment_type, recs in (gold or {}).items():
                 generations[(name, f"{GOLD_SET}:{comment_type}")] = generate_answers(
                     cfg, engine, f"{name}_{GOLD_SET}", recs, comment_type)

@@ -30,7 +30,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
-from functools import partial
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -46,8 +45,31 @@ from utils.tasks import parse_answers_detailed
 GPU_MEMORY_WAIT_S = 120  # how long a new vLLM engine waits for the previous one's memory
 
 
-# (cfg, runtime) -> "vllm" on CUDA when it imports (or when asked for), else "hf" (transformers)
-select_backend = partial(step_backend, "inference")
+def select_backend(cfg: Config, runtime: Runtime, folder: Optional[Path] = None, one_at_a_time: bool = False) -> str:
+    """"vllm" on CUDA when it imports (or when asked for); on a CPU "llama.cpp" when asked for, or
+    under "auto" for one comment at a time (the app), when it can run the folder
+    (`utils.gguf_runtime.cpu_backend`); else "hf" (transformers).
+
+    Why "auto" keeps Step 3 on transformers on a CPU: many comments in one batch share each read of
+    the weights, and llama.cpp's prompt evaluation is no faster than torch's, so Step 3's batches
+    beat llama.cpp's one answer at a time there (README "CPU runtimes"); for one comment llama.cpp's
+    fast decoding wins."""
+    if cfg.INFERENCE_BACKEND == "llama.cpp" and runtime.on_gpu:
+        raise RuntimeError("INFERENCE_BACKEND='llama.cpp' is this project's CPU runtime; on a GPU use 'auto' "
+                           "(vLLM when it imports) or 'hf'.")
+    wanted = cfg.INFERENCE_BACKEND == "llama.cpp" or (cfg.INFERENCE_BACKEND == "auto" and one_at_a_time)
+    if not runtime.on_gpu and folder is not None and wanted:
+        from utils.gguf_runtime import cpu_backend
+
+        backend, why_not = cpu_backend(cfg, folder)
+        if why_not and not _said.get(why_not):
+            _said[why_not] = True
+            print(f"Generating with transformers: {why_not}.", flush=True)
+        return backend
+    return step_backend("inference", cfg, runtime)
+
+
+_said: dict[str, bool] = {}  # fallback reasons already printed (once per process)
 
 
 def gpu_memory() -> tuple[int, int]:
@@ -136,13 +158,24 @@ def check_prompt_lengths(engine, ids: Sequence[str], texts: Sequence[str], what:
 class Engine:
     """One loaded model that turns rendered prompts into greedy completions, batch by batch."""
 
-    def __init__(self, folder: Path, cfg: Config, max_new_tokens: int, runtime: Optional[Runtime] = None):
+    def __init__(self, folder: Path, cfg: Config, max_new_tokens: int, runtime: Optional[Runtime] = None,
+                 one_at_a_time: bool = False):
         check_machine(cfg, "inference", runtime)
         self.folder, self.cfg, self.max_new_tokens = Path(folder), cfg, max_new_tokens
         self.runtime = runtime or prepare(cfg)
-        self.backend = select_backend(cfg, self.runtime)
+        self.backend = select_backend(cfg, self.runtime, self.folder, one_at_a_time)
         self.tokenizer = load_tokenizer(self.folder, cfg)
-        if self.backend == "vllm":
+        self.max_prompt_tokens = max_prompt_tokens(cfg, self.folder, max_new_tokens)
+        self.gguf = None
+        if self.backend == "llama.cpp":
+            from utils.gguf_runtime import GgufGenerator
+            from utils.heads import has_heads
+
+            self.gguf = GgufGenerator(cfg, self.folder, self.tokenizer, max_new_tokens,
+                                      n_ctx=self.max_prompt_tokens + max_new_tokens + 8)
+            if has_heads(self.folder):  # the heads read the transformers model's hidden states
+                self.model = load_model(self.folder, cfg, self.runtime)
+        elif self.backend == "vllm":
             from vllm import LLM
 
             share = cfg.VLLM_GPU_MEMORY_UTILIZATION
@@ -154,8 +187,16 @@ class Engine:
                            max_model_len=cfg.MAX_LENGTH + max_new_tokens, enforce_eager=cfg.VLLM_ENFORCE_EAGER)
         else:
             self.model = load_model(self.folder, cfg, self.runtime)
-        self.max_prompt_tokens = max_prompt_tokens(cfg, self.folder, max_new_tokens)
         self.heads = self._load_heads()
+
+    @property
+    def runtime_name(self) -> str:
+        """What makes the answers, as Step 3 records it with each one."""
+        if self.gguf is not None:
+            return self.gguf.name
+        if self.backend == "vllm":
+            return f"vllm ({self.runtime.dtype_name})"
+        return f"transformers ({self.runtime.dtype_name})"
 
     def _load_heads(self):
         """The folder's decision heads (utils/heads.py), or None; vLLM cannot run them, so it refuses."""
@@ -182,7 +223,10 @@ class Engine:
         return [list(ids) for ids in self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
 
     def chunk_size(self, batch_size: int) -> int:
-        """Prompts per `generate` call: `batch_size` with transformers, VLLM_BATCH_PROMPTS on vLLM."""
+        """Prompts per `generate` call: `batch_size` with transformers, VLLM_BATCH_PROMPTS on vLLM, one
+        on llama.cpp (it answers one prompt at a time anyway: each answer gets its own time and is saved at once)."""
+        if self.backend == "llama.cpp":
+            return 1
         return self.cfg.VLLM_BATCH_PROMPTS if self.backend == "vllm" else batch_size
 
     def generate(self, texts: Sequence[str], on_text: Optional[Callable[[list[str]], None]] = None,
@@ -195,6 +239,12 @@ class Engine:
         answers are finished (`utils.tasks.answers_finished`), not at the token limit
         (transformers backend; vLLM stops at its end-of-turn token or the limit).
         """
+        if self.gguf is not None:  # one prompt at a time: llama.cpp's step for one row is the fast one
+            rows = []
+            for i, ids in enumerate(self.prompt_ids(texts)):
+                shown = None if on_text is None else (lambda text, i=i: on_text([*[""] * i, text]))
+                rows.append(self.gguf.generate_ids(ids, answers[i] if answers else None, shown))
+            return rows
         if self.backend == "vllm":
             from vllm import SamplingParams
 
@@ -226,6 +276,9 @@ class Engine:
         A vLLM engine is shut down explicitly, then this waits (up to GPU_MEMORY_WAIT_S) until the
         share the next engine needs is free, and prints what is free.
         """
+        gguf = self.__dict__.pop("gguf", None)
+        if gguf is not None:
+            gguf.close()
         llm, how = self.__dict__.pop("llm", None), "already closed"
         if llm is not None:
             how = shutdown_vllm(llm)
@@ -415,7 +468,7 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
     meta = {"model": str(engine.folder), "model_id": model_identity(engine.folder),
             "max_new_tokens": engine.max_new_tokens, "system_prompt": cfg.system_prompt,
             "backend": engine.backend, "decision_heads": engine.heads.layer if engine.heads else None,
-            "stop": "answers finished" if engine.backend == "hf" else "end of turn"}
+            "stop": "end of turn" if engine.backend == "vllm" else "answers finished", "runtime": engine.runtime_name}
     meta_path = path.with_suffix(".meta.json")
     if path.exists() and (not meta_path.exists() or read_json(meta_path) != meta):
         stale = path.with_suffix(f".stale-{int(time.time())}.jsonl")
@@ -447,7 +500,7 @@ def generate_answers(cfg: Config, engine: Engine, model_name: str, records: Sequ
         outputs = engine.generate([text + prefix for (_, text), prefix in zip(chunk, prefixes)],
                                   answers=[(prefix, comment_type) for prefix in prefixes])
         seconds = time.time() - t0
-        answers.add([{"id": cid, "text": prefix + text, "new_tokens": n}
+        answers.add([{"id": cid, "text": prefix + text, "new_tokens": n, "runtime": engine.runtime_name}
                      for (cid, _), prefix, (text, n) in zip(chunk, prefixes, outputs)])
         append_jsonl(timing_path, [{"batch": batch, "ids": [cid for cid, _ in chunk],
                                     "batch_seconds": round(seconds, 3), "batch_size": len(chunk)}])

@@ -128,6 +128,11 @@ def gguf_dir(cfg: Config) -> Path:
     return cfg.tmp_dir / f"gguf_{run_name(cfg)}"
 
 
+def runtime_gguf_file(cfg: Config, model_id: str, qtype: str) -> Path:
+    """A model folder's GGUF file for the llama.cpp runtime (utils.gguf_runtime), by its contents' id."""
+    return cfg.tmp_dir / "gguf_runtime" / f"{model_id}.{qtype}.gguf"
+
+
 def adapter_dir(cfg: Config) -> Path:
     """Where Step 2 saves the LoRA adapter of this run (Step 2 only; the app reads the pointer)."""
     return cfg.tmp_dir / f"adapter_{run_name(cfg)}"

@@ -130,6 +130,14 @@ def machine_problems(cfg: Config, step: str, runtime: Optional[Runtime] = None) 
         needs.append(("TRAIN_BACKEND='unsloth'", "unsloth", "set TRAIN_BACKEND='auto' or 'hf'"))
     if step == "inference" and cfg.INFERENCE_BACKEND == "vllm":
         needs.append(("INFERENCE_BACKEND='vllm'", "vllm", "set INFERENCE_BACKEND='auto' or 'hf'"))
+    if step == "inference" and cfg.INFERENCE_BACKEND == "llama.cpp":
+        if on_gpu:
+            problems.append("INFERENCE_BACKEND='llama.cpp' is the CPU runtime, but this run is on a GPU; set "
+                            "INFERENCE_BACKEND='auto' (vLLM when it imports) or 'hf'")
+        elif (missing := import_problem("llama_cpp")) is not None:
+            problems.append(f"INFERENCE_BACKEND='llama.cpp' needs llama-cpp-python, which does not import here "
+                            f"({missing}); install it with `make install-llama-cpp`, or set INFERENCE_BACKEND='auto' "
+                            "(transformers when it is missing) or 'hf'")
     for setting, module, fix in needs:
         if not on_gpu:
             problems.append(f"{setting} needs a CUDA GPU, but {why}; {fix}")
