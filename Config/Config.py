@@ -151,7 +151,7 @@ class Config:
     # ----------------------------------------------------------------------------- inference (Step 3)
     # auto: vLLM on CUDA if it imports; on a CPU transformers for Step 3's batches, and for the app's one
     # comment at a time llama.cpp if llama-cpp-python imports (the optional `make install-llama-cpp`;
-    # its decoding is ~8x faster there, utils/gguf_runtime.py). "llama.cpp": Step 3 on it too.
+    # its decoding is 5-6x faster there, utils/gguf_runtime.py). "llama.cpp": Step 3 on it too.
     INFERENCE_BACKEND: Literal["auto", "hf", "vllm", "llama.cpp"] = "auto"
     # The weights llama.cpp runs, written from each model folder once (tmp/gguf_runtime/): bf16 keeps
     # the model's own precision; q8_0 is half the size and faster, its greedy texts part from it more often.

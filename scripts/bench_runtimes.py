@@ -74,9 +74,8 @@ def micro(cfg, label: str, overrides: dict, records: list[dict], base_folder: Pa
     engine.generate([prompts[-1]])  # first calls allocate buffers and pick kernels: not timed
     if engine.gguf is not None:
         ids = engine.prompt_ids(one)[0]
-        engine.gguf.llm.reset()
         t0 = time.perf_counter()
-        engine.gguf.warm(ids)
+        engine.gguf.warm(ids)  # a fresh evaluation of the whole prompt
         prefill = time.perf_counter() - t0
         engine.gguf.llm.reset()
         t0 = time.perf_counter()
@@ -147,7 +146,7 @@ def main() -> int:
     cfg = load_config(args.profile)
     kinds = runtimes(cfg)
     folders = model_folders(cfg)
-    print(f"{cfg.PROFILE}: {cfg.STUDENT_MODEL}; {sum(1 for _ in kinds)} runtimes: {', '.join(k for k, _ in kinds)}", flush=True)
+    print(f"{cfg.PROFILE}: {cfg.STUDENT_MODEL}; {len(kinds)} runtimes: {', '.join(k for k, _ in kinds)}", flush=True)
 
     if args.micro:
         recs = records_per_type(cfg, (args.micro + 1) // 2)[:args.micro]

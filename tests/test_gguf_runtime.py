@@ -61,9 +61,9 @@ def test_asking_for_llama_cpp_without_it_stops_before_any_work(tiny_folder, tmp_
 def test_a_model_llama_cpp_cannot_run_stays_on_transformers(tmp_path):
     (tmp_path / "config.json").write_text('{"model_type": "phi3"}')
     cfg = load_config("tiny", {"INFERENCE_BACKEND": "auto"})
-    if gguf_runtime.cpu_backend(cfg, tmp_path)[1] and "not installed" in gguf_runtime.cpu_backend(cfg, tmp_path)[1]:
-        pytest.skip("llama-cpp-python is not installed: the architecture check comes after the import")
     backend, why = gguf_runtime.cpu_backend(cfg, tmp_path)
+    if why and "not installed" in why:
+        pytest.skip("llama-cpp-python is not installed: the architecture check comes after the import")
     assert backend == "hf" and "phi3" in why and "Llama-architecture" in why
     with pytest.raises(RuntimeError, match="phi3"):
         gguf_runtime.cpu_backend(dataclasses.replace(cfg, INFERENCE_BACKEND="llama.cpp"), tmp_path)

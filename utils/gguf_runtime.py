@@ -39,7 +39,7 @@ from utils.files import read_json
 from utils.paths import partial_dir, runtime_gguf_file
 
 PACKAGE = "llama_cpp"  # the module llama-cpp-python installs
-INSTALL_HINT = "`make install-llama-cpp` (compiles llama-cpp-python once, ~10 minutes on 2 cores; pip caches the build)"
+INSTALL_HINT = "`make install-llama-cpp` (compiles llama-cpp-python once, ~6 minutes on 2 cores; pip caches the build)"
 
 
 def cpu_backend(cfg: Config, folder: Path) -> tuple[str, Optional[str]]:
@@ -102,19 +102,16 @@ class GgufGenerator:
     def __init__(self, cfg: Config, folder: Path, tokenizer, max_new_tokens: int, n_ctx: int):
         from llama_cpp import Llama
 
+        from utils.inference import line_break_test
+
         self.tokenizer, self.max_new_tokens = tokenizer, max_new_tokens
         self.path = runtime_gguf(cfg, folder, tokenizer)
         self.llm = Llama(model_path=str(self.path), n_ctx=n_ctx, n_batch=512, n_threads=threads(cfg),
                          n_threads_batch=threads(cfg), seed=cfg.SEED, verbose=False)
         eos = _eos_ids(folder, tokenizer)
         self.eos = set(eos) or {self.llm.token_eos()}
-        self._breaks: dict[int, bool] = {}
+        self._breaks_line = line_break_test(tokenizer)
         self.name = f"llama.cpp {llama_cpp_version()} ({cfg.LLAMA_CPP_TYPE} GGUF)"
-
-    def _breaks_line(self, token: int) -> bool:
-        if token not in self._breaks:
-            self._breaks[token] = "\n" in self.tokenizer.decode([token])
-        return self._breaks[token]
 
     def generate_ids(self, ids: Sequence[int], answer: Optional[tuple[str, str]] = None,
                      on_text: Optional[Callable[[str], None]] = None) -> tuple[str, int]:

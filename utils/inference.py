@@ -62,14 +62,14 @@ def select_backend(cfg: Config, runtime: Runtime, folder: Optional[Path] = None,
         from utils.gguf_runtime import cpu_backend
 
         backend, why_not = cpu_backend(cfg, folder)
-        if why_not and not _said.get(why_not):
-            _said[why_not] = True
+        if why_not and why_not not in _said:
+            _said.add(why_not)
             print(f"Generating with transformers: {why_not}.", flush=True)
         return backend
     return step_backend("inference", cfg, runtime)
 
 
-_said: dict[str, bool] = {}  # fallback reasons already printed (once per process)
+_said: set[str] = set()  # fallback reasons already printed (once per process)
 
 
 def gpu_memory() -> tuple[int, int]:
@@ -368,6 +368,19 @@ class PairEngine:
                 for i, (name, start_text, (text, n)) in enumerate(zip(self.NAMES, starts, answers))}
 
 
+def line_break_test(tokenizer) -> Callable[[int], bool]:
+    """token id -> whether it decodes to a line break (where `answers_finished` can turn true),
+    remembered per token: the stop checks of both runtimes ask it after every new token."""
+    known: dict[int, bool] = {}
+
+    def breaks_line(token: int) -> bool:
+        if token not in known:
+            known[token] = "\n" in tokenizer.decode([token])
+        return known[token]
+
+    return breaks_line
+
+
 class AnswerStop:
     """A `generate` stopping criterion: a row is done once its task answers are finished.
 
@@ -383,14 +396,9 @@ class AnswerStop:
         self.tokenizer, self.prompt_length, self.answers = tokenizer, prompt_length, answers
         eos = tokenizer.eos_token_id if eos is None else eos
         self.eos = torch.tensor(eos if isinstance(eos, (list, tuple)) else [] if eos is None else [eos])
-        self.breaks: dict[int, bool] = {}  # token id -> whether it decodes to a line break
+        self._breaks_line = line_break_test(tokenizer)
         self.finished: dict[int, float] = {}
         self.start = time.perf_counter()
-
-    def _breaks_line(self, token: int) -> bool:
-        if token not in self.breaks:
-            self.breaks[token] = "\n" in self.tokenizer.decode([token])
-        return self.breaks[token]
 
     def __call__(self, input_ids, scores, **kwargs):
         import torch
