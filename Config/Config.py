@@ -353,7 +353,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "DEV_FRACTION": 0.015,  # 18 dev examples: each dev evaluation costs ~15 s on 2 cores
         "DECISION_HEADS_LAYER": 16,  # SmolLM2's middle layer, where probes find the decisions (README ablations)
         "DECISION_HEADS_EPOCHS": 10,  # three members of 10 epochs beat one of 20 on gold (README ablations)
-        "INFERENCE_BACKEND": "auto",  # the app on llama.cpp when installed; Step 3 batches faster on transformers
+        "INFERENCE_BACKEND": "auto",  # the app and Step 3 on llama.cpp when installed (README "CPU runtimes")
         "LORA_R": 32,
         "LORA_ALPHA": 64,
         "LORA_DROPOUT": 0.0,

@@ -32,7 +32,7 @@ def no_llama_cpp(monkeypatch):
 def test_auto_falls_back_to_transformers_and_says_why(tiny_folder, tmp_path, no_llama_cpp, capsys):
     cfg = load_config("tiny", {"RESULTS_DIR": str(tmp_path), "INFERENCE_BACKEND": "auto"})
     inference._said.clear()
-    engine = inference.Engine(tiny_folder, cfg, 4, one_at_a_time=True)  # as the app asks
+    engine = inference.Engine(tiny_folder, cfg, 4)
     assert engine.backend == "hf" and engine.gguf is None
     assert engine.runtime_name.startswith("transformers")
     out = capsys.readouterr().out
@@ -41,15 +41,15 @@ def test_auto_falls_back_to_transformers_and_says_why(tiny_folder, tmp_path, no_
     assert {r["runtime"] for r in rows} == {engine.runtime_name}
 
 
-def test_auto_keeps_step3_batches_on_transformers_and_the_app_on_llama_cpp(tiny_folder, tmp_path):
+def test_auto_takes_llama_cpp_on_a_cpu_when_it_is_installed(tiny_folder, tmp_path):
     pytest.importorskip("llama_cpp")
     cfg = load_config("tiny", {"TMP_DIR": str(tmp_path), "INFERENCE_BACKEND": "auto"})
     from utils.runtime import prepare
 
     runtime = prepare(cfg)
-    assert inference.select_backend(cfg, runtime, tiny_folder) == "hf"  # Step 3: batches share each weight read
-    assert inference.select_backend(cfg, runtime, tiny_folder, one_at_a_time=True) == "llama.cpp"
-    assert inference.select_backend(dataclasses.replace(cfg, INFERENCE_BACKEND="hf"), runtime, tiny_folder, True) == "hf"
+    assert inference.select_backend(cfg, runtime, tiny_folder) == "llama.cpp"  # the app and Step 3 alike
+    assert inference.select_backend(dataclasses.replace(cfg, INFERENCE_BACKEND="hf"), runtime, tiny_folder) == "hf"
+    assert inference.select_backend(cfg, runtime) == "hf"  # no folder to write a GGUF of
 
 
 def test_asking_for_llama_cpp_without_it_stops_before_any_work(tiny_folder, tmp_path, no_llama_cpp):
@@ -116,11 +116,11 @@ def test_step3_on_llama_cpp_records_the_runtime_and_resumes(tiny_folder, tmp_pat
     real = engine.generate
     engine.generate = lambda texts, **kw: calls.append(len(texts)) or real(texts, **kw)
     rows = inference.generate_answers(cfg, engine, "base", records, "vendor", progress=False)
-    assert calls == [1] * 5  # one answer at a time, each saved as it is made
+    assert calls == [5]  # one batch of sequences (GEN_BATCH_SIZE 12 holds all five)
     path = inference.generation_file(cfg, "base", "vendor")
     assert all(r["runtime"] == engine.runtime_name and "q8_0" in r["runtime"] for r in read_jsonl(path))
     assert read_json(path.with_suffix(".meta.json"))["runtime"] == engine.runtime_name
-    assert len(read_jsonl(inference.timing_file(path))) == 5
+    assert len(read_jsonl(inference.timing_file(path))) == 1
     calls.clear()
     assert inference.generate_answers(cfg, engine, "base", records, "vendor", progress=False) == rows
     assert calls == []
@@ -156,4 +156,67 @@ def test_llama_cpp_stops_once_the_answers_are_finished(tiny_folder, tmp_path):
     engine.gguf.llm.generate = lambda ids, **kw: iter(script[:3] + [eos] + script[3:])
     text, n = engine.gguf.generate_ids([1, 2, 3])
     assert n == 4 and text == tok.decode(script[:3], skip_special_tokens=True)
+    engine.close()
+
+
+def test_a_batch_of_sequences_answers_as_one_prompt_at_a_time_does(tiny_folder, tmp_path):
+    """Step 3's batch (`GgufBatch`): every row greedy in its own sequence, and with fewer slots
+    than prompts a finished row's slot takes the next prompt; the answers are those of one prompt
+    at a time (compared on their first tokens, as above: a random model's near ties may tip)."""
+    from utils.gguf_runtime import GgufBatch
+
+    cfg, engine = _llama_cpp_engine(tiny_folder, tmp_path, max_new_tokens=8)
+    ids = engine.prompt_ids([engine.render(p["Prompt"]) for p in _records(5)])
+    alone = [engine.gguf.generate_ids(row)[0] for row in ids]
+    many = engine.gguf.generate_many(ids)
+    assert [n for _, n in many] == [8] * 5
+    tok = engine.tokenizer
+    first = lambda texts: [tok(t, add_special_tokens=False)["input_ids"][:4] for t in texts]
+    assert sum(a == b for a, b in zip(first(alone), first([t for t, _ in many]))) >= 4
+    lengths = [3, 8, 1, 5, 2]  # rows finish at different steps, so slots free up unevenly
+    two = GgufBatch(engine.gguf.path, 1, slots=2, per_slot=max(map(len, ids)) + 9)
+    tokens = two.run(ids, lambda row, new: len(new) >= lengths[row])
+    assert [len(t) for t in tokens] == lengths
+    five = engine.gguf.batch.run(ids, lambda row, new: len(new) >= 8)  # the batch above, as token ids
+    assert sum(t == f[:len(t)] for t, f in zip(tokens, five)) >= 4
+    with pytest.raises(ValueError, match="prompt 0 has"):
+        two.run([list(range(1, two.per_slot + 1))], lambda row, new: True)
+    two.close()
+    engine.close()
+
+
+def test_a_batch_of_sequences_stops_each_row_as_one_prompt_does(tiny_folder, tmp_path, monkeypatch):
+    """`generate_many` ends each row at its finished answers, an end-of-turn token (counted) or the
+    cap, as `generate_ids` does (the token streams are scripted, one per row)."""
+    from utils import gguf_runtime
+    from utils.tasks import format_answers, parse_answers, questions
+
+    cfg, engine = _llama_cpp_engine(tiny_folder, tmp_path, max_new_tokens=60)
+    tok = engine.tokenizer
+    answer = format_answers({q.number: (1 if q.kind != "TEXT" else "Kudu is down.") for q in questions("vendor")},
+                            "vendor")
+    prefix = "\n".join(answer.splitlines()[:10]) + "\n11."
+    script = tok(" Kudu is down.\n\nMore chatter that nobody reads at all, and then some more of it.",
+                 add_special_tokens=False)["input_ids"]
+    eos = next(iter(engine.gguf.eos))
+    streams = [script, script, script[:3] + [eos] + script[3:]]
+
+    def scripted(self, prompts, done):
+        out = []
+        for row in range(len(prompts)):
+            new = []
+            for token in streams[row]:
+                new.append(token)
+                if done(row, new):
+                    break
+            out.append(new)
+        return out
+
+    monkeypatch.setattr(gguf_runtime.GgufBatch, "run", scripted)
+    rows = engine.gguf.generate_many([[1, 2, 3]] * 3, [(prefix, "vendor"), ("", "vendor"), ("", "vendor")])
+    (text, n), (cap_text, cap_n), (eos_text, eos_n) = rows
+    assert "chatter" not in text and parse_answers(prefix + text, "vendor") == parse_answers(answer, "vendor")
+    assert n < len(script)
+    assert cap_n == len(script) and "chatter" in cap_text  # no finished answers in it: the cap
+    assert eos_n == 4 and eos_text == tok.decode(script[:3], skip_special_tokens=True)
     engine.close()

@@ -95,14 +95,14 @@ class Comparer:
         ready = {name: is_ready(folder) for name, folder in self.folders.items()}
         adapter = paired_adapter(cfg)
         # llama.cpp answers one model after the other, each faster than the shared transformers batch
-        on_llama = any(ready[name] and select_backend(engine_cfg, runtime, folder, one_at_a_time=True) == "llama.cpp"
+        on_llama = any(ready[name] and select_backend(engine_cfg, runtime, folder) == "llama.cpp"
                        for name, folder in self.folders.items())
         if cfg.APP_PAIRED_BATCH and all(ready.values()) and adapter is not None and not on_llama:
             self.pair = PairEngine(self.folders["base"], adapter, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime,
                                    heads_folder=self.folders["finetuned"])
         for name, folder in self.folders.items():  # apart: when not paired, each ready model alone
             apart = ready[name] and self.pair is None
-            self.engines[name] = (Engine(folder, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime, one_at_a_time=True)
+            self.engines[name] = (Engine(folder, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime)
                                   if apart else None)
             if not ready[name]:
                 self.model_notes.append(f"The {MODELS[name]} model is not there yet ({folder}): run {STEP_OF[name]}.")

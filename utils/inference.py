@@ -45,20 +45,17 @@ from utils.tasks import parse_answers_detailed
 GPU_MEMORY_WAIT_S = 120  # how long a new vLLM engine waits for the previous one's memory
 
 
-def select_backend(cfg: Config, runtime: Runtime, folder: Optional[Path] = None, one_at_a_time: bool = False) -> str:
-    """"vllm" on CUDA when it imports (or when asked for); on a CPU "llama.cpp" when asked for, or
-    under "auto" for one comment at a time (the app), when it can run the folder
-    (`utils.gguf_runtime.cpu_backend`); else "hf" (transformers).
+def select_backend(cfg: Config, runtime: Runtime, folder: Optional[Path] = None) -> str:
+    """"vllm" on CUDA when it imports (or when asked for); on a CPU "llama.cpp" under "auto" or when
+    asked for, if it can run the folder (`utils.gguf_runtime.cpu_backend`); else "hf" (transformers).
 
-    Why "auto" keeps Step 3 on transformers on a CPU: many comments in one batch share each read of
-    the weights, and llama.cpp's prompt evaluation is no faster than torch's, so Step 3's batches
-    beat llama.cpp's one answer at a time there (README "CPU runtimes"); for one comment llama.cpp's
-    fast decoding wins."""
+    On a CPU llama.cpp is the faster runtime both for one comment (the app: 5-6x faster decoding)
+    and for Step 3's batches (`GgufBatch`: 109 against 145 s for 50 comments, both students;
+    README "CPU runtimes")."""
     if cfg.INFERENCE_BACKEND == "llama.cpp" and runtime.on_gpu:
         raise RuntimeError("INFERENCE_BACKEND='llama.cpp' is this project's CPU runtime; on a GPU use 'auto' "
                            "(vLLM when it imports) or 'hf'.")
-    wanted = cfg.INFERENCE_BACKEND == "llama.cpp" or (cfg.INFERENCE_BACKEND == "auto" and one_at_a_time)
-    if not runtime.on_gpu and folder is not None and wanted:
+    if not runtime.on_gpu and folder is not None and cfg.INFERENCE_BACKEND in ("auto", "llama.cpp"):
         from utils.gguf_runtime import cpu_backend
 
         backend, why_not = cpu_backend(cfg, folder)
@@ -158,12 +155,11 @@ def check_prompt_lengths(engine, ids: Sequence[str], texts: Sequence[str], what:
 class Engine:
     """One loaded model that turns rendered prompts into greedy completions, batch by batch."""
 
-    def __init__(self, folder: Path, cfg: Config, max_new_tokens: int, runtime: Optional[Runtime] = None,
-                 one_at_a_time: bool = False):
+    def __init__(self, folder: Path, cfg: Config, max_new_tokens: int, runtime: Optional[Runtime] = None):
         check_machine(cfg, "inference", runtime)
         self.folder, self.cfg, self.max_new_tokens = Path(folder), cfg, max_new_tokens
         self.runtime = runtime or prepare(cfg)
-        self.backend = select_backend(cfg, self.runtime, self.folder, one_at_a_time)
+        self.backend = select_backend(cfg, self.runtime, self.folder)
         self.tokenizer = load_tokenizer(self.folder, cfg)
         self.max_prompt_tokens = max_prompt_tokens(cfg, self.folder, max_new_tokens)
         self.gguf = None
@@ -223,10 +219,8 @@ class Engine:
         return [list(ids) for ids in self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
 
     def chunk_size(self, batch_size: int) -> int:
-        """Prompts per `generate` call: `batch_size` with transformers, VLLM_BATCH_PROMPTS on vLLM, one
-        on llama.cpp (it answers one prompt at a time anyway: each answer gets its own time and is saved at once)."""
-        if self.backend == "llama.cpp":
-            return 1
+        """Prompts per `generate` call: VLLM_BATCH_PROMPTS on vLLM, else `batch_size` (transformers pads
+        them into one batch; llama.cpp decodes them as one batch of sequences, `utils.gguf_runtime.GgufBatch`)."""
         return self.cfg.VLLM_BATCH_PROMPTS if self.backend == "vllm" else batch_size
 
     def generate(self, texts: Sequence[str], on_text: Optional[Callable[[list[str]], None]] = None,
@@ -239,7 +233,9 @@ class Engine:
         answers are finished (`utils.tasks.answers_finished`), not at the token limit
         (transformers backend; vLLM stops at its end-of-turn token or the limit).
         """
-        if self.gguf is not None:  # one prompt at a time: llama.cpp's step for one row is the fast one
+        if self.gguf is not None and len(texts) > 1 and on_text is None:  # all rows in each step (Step 3)
+            return self.gguf.generate_many(self.prompt_ids(texts), answers)
+        if self.gguf is not None:  # one prompt, or text shown as it grows (the app)
             rows = []
             for i, ids in enumerate(self.prompt_ids(texts)):
                 shown = None if on_text is None else (lambda text, i=i: on_text([*[""] * i, text]))
