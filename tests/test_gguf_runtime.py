@@ -91,6 +91,9 @@ def test_llama_cpp_answers_with_transformers_greedy_tokens(tiny_folder, tmp_path
     compared on their first tokens, where rounding has not yet had a chance to tip a near tie)."""
     cfg, engine = _llama_cpp_engine(tiny_folder, tmp_path)
     assert engine.backend == "llama.cpp" and engine.runtime_name.startswith("llama.cpp")
+    from utils.export import WRITER_VERSION
+
+    assert f"writer {WRITER_VERSION}" in engine.runtime_name  # a rewritten export is another artifact
     gguf = engine.gguf.path
     assert gguf.exists() and gguf.parent.name == "gguf_runtime" and gguf.name.endswith(".f16.gguf")
     reference = inference.Engine(tiny_folder, dataclasses.replace(cfg, INFERENCE_BACKEND="hf"), 12)

@@ -116,7 +116,10 @@ class GgufGenerator:
         eos = _eos_ids(folder, tokenizer)
         self.eos = set(eos) or {self.llm.token_eos()}
         self._breaks_line = line_break_test(tokenizer)
-        self.name = f"llama.cpp {llama_cpp_version()} ({cfg.LLAMA_CPP_TYPE} GGUF)"
+        from utils.export import WRITER_VERSION
+
+        # the writer version too: answers of a file an older export wrote are another artifact's
+        self.name = f"llama.cpp {llama_cpp_version()} ({cfg.LLAMA_CPP_TYPE} GGUF, writer {WRITER_VERSION})"
 
     def generate_ids(self, ids: Sequence[int], answer: Optional[tuple[str, str]] = None,
                      on_text: Optional[Callable[[str], None]] = None) -> tuple[str, int]:
@@ -254,7 +257,7 @@ class GgufBatch:
                 logits = np.ctypeslib.as_array(ll.llama_get_logits_ith(self.ctx, i), shape=(self.n_vocab,))
                 row = slot_row[slot]
                 new[row].append(int(np.argmax(logits)))
-                if done(row, new[row]):
+                if done(row, new[row]) or len(prompts[row]) + len(new[row]) >= self.per_slot:  # or its slot is full
                     del slot_row[slot], pending[slot]
                     ll.llama_memory_seq_rm(self.memory, slot, -1, -1)
                 else:
