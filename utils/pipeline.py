@@ -61,7 +61,41 @@ def parse_steps(text: str) -> list[int]:
 
 
 def run_step(step: int, profile: str, overrides: dict[str, Any], run_dir: Path) -> float:
-    """Execute one notebook with papermill; raise StepFailed with the failing cell's error."""
+    """Execute one notebook with papermill; raise StepFailed with the failing cell's error.
+
+    An interrupt (Ctrl-C, or SIGTERM: `main` turns it into one) at any moment, even while papermill
+    imports, ends as one StepFailed line with the resume hint; the notebook's kernel is stopped
+    first, so its last words come before the runner's, not after them."""
+    start = time.time()
+    try:
+        return _execute_step(step, profile, overrides, run_dir, start)
+    except KeyboardInterrupt:
+        _stop_child_processes()
+        raise StepFailed(f"Step {step} ({NOTEBOOKS[step]}) was interrupted after {time.time() - start:.0f} s. "
+                         + RESUME_HINT.format(step=step)) from None
+
+
+def _stop_child_processes(timeout_s: float = 10.0) -> None:
+    """Terminate this process's children (the notebook's kernel) and wait for them to exit."""
+    try:
+        import psutil
+    except ImportError:
+        return
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        try:
+            child.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(children, timeout=timeout_s)
+    for child in alive:
+        try:
+            child.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+def _execute_step(step: int, profile: str, overrides: dict[str, Any], run_dir: Path, start: float) -> float:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -71,7 +105,6 @@ def run_step(step: int, profile: str, overrides: dict[str, Any], run_dir: Path) 
     # write them into the executed notebook, and an endpoint URL may carry a password.
     via_env = {k.upper(): str(v) for k, v in overrides.items() if k.upper() in ENV_SETTINGS and v is not None}
     params = {k: v for k, v in overrides.items() if k.upper() not in via_env}
-    start = time.time()
     try:
         # The kernel's prints and (plain-text, utils.progress) bars are forwarded to this terminal.
         with mock.patch.dict(os.environ, via_env | {TERMINAL_ENV: "1"}):  # for this notebook's kernel, then restored
@@ -88,9 +121,6 @@ def run_step(step: int, profile: str, overrides: dict[str, Any], run_dir: Path) 
             f"Step {step} ({name}) failed in cell {err.exec_count}: {err.ename}: {err.evalue}\n"
             f"{_strip_ansi(trace)}\nThe executed notebook with all outputs so far: {out}"
         ) from None
-    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (main turns it into this)
-        raise StepFailed(f"Step {step} ({name}) was interrupted after {time.time() - start:.0f} s. "
-                         + RESUME_HINT.format(step=step)) from None
     except Exception as err:  # the kernel died (out of memory, killed) or could not start
         raise StepFailed(f"Step {step} ({name}) stopped after {time.time() - start:.0f} s: its kernel died or "
                          f"could not run ({type(err).__name__}: {_strip_ansi(str(err)).strip()[:300]}). "
@@ -200,4 +230,9 @@ def _strip_ansi(text: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if code:  # a failed run's last line is the runner's: no library's exit-time cleanup prints after it
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
