@@ -135,19 +135,28 @@ def test_step3_on_llama_cpp_records_the_runtime_and_resumes(tiny_folder, tmp_pat
     engine.close()
 
 
-def test_llama_cpp_stops_once_the_answers_are_finished(tiny_folder, tmp_path):
-    """The same stop as under transformers (the model is made to write a complete answer and then
-    chatter: llama.cpp's token stream is scripted): it ends at the blank line after the summary, at
-    an end-of-turn token (counted), or at the cap."""
-    from utils.tasks import format_answers, parse_answers, questions
+def _finished_then_chatter(tok):
+    """(a full vendor answer, its first ten lines and `11.`, the ids of a summary that finishes it and
+    then chatter): a token stream to script llama.cpp with."""
+    from utils.tasks import format_answers, questions
 
-    cfg, engine = _llama_cpp_engine(tiny_folder, tmp_path, max_new_tokens=60)
-    tok = engine.tokenizer
     answer = format_answers({q.number: (1 if q.kind != "TEXT" else "Kudu is down.") for q in questions("vendor")},
                             "vendor")
     prefix = "\n".join(answer.splitlines()[:10]) + "\n11."
     script = tok(" Kudu is down.\n\nMore chatter that nobody reads at all, and then some more of it.",
                  add_special_tokens=False)["input_ids"]
+    return answer, prefix, script
+
+
+def test_llama_cpp_stops_once_the_answers_are_finished(tiny_folder, tmp_path):
+    """The same stop as under transformers (the model is made to write a complete answer and then
+    chatter: llama.cpp's token stream is scripted): it ends at the blank line after the summary, at
+    an end-of-turn token (counted), or at the cap."""
+    from utils.tasks import parse_answers
+
+    cfg, engine = _llama_cpp_engine(tiny_folder, tmp_path, max_new_tokens=60)
+    tok = engine.tokenizer
+    answer, prefix, script = _finished_then_chatter(tok)
     engine.gguf.llm.generate = lambda ids, **kw: iter(script)
     seen = []
     text, n = engine.gguf.generate_ids([1, 2, 3], (prefix, "vendor"), on_text=seen.append)
@@ -192,15 +201,11 @@ def test_a_batch_of_sequences_stops_each_row_as_one_prompt_does(tiny_folder, tmp
     """`generate_many` ends each row at its finished answers, an end-of-turn token (counted) or the
     cap, as `generate_ids` does (the token streams are scripted, one per row)."""
     from utils import gguf_runtime
-    from utils.tasks import format_answers, parse_answers, questions
+    from utils.tasks import parse_answers
 
     cfg, engine = _llama_cpp_engine(tiny_folder, tmp_path, max_new_tokens=60)
     tok = engine.tokenizer
-    answer = format_answers({q.number: (1 if q.kind != "TEXT" else "Kudu is down.") for q in questions("vendor")},
-                            "vendor")
-    prefix = "\n".join(answer.splitlines()[:10]) + "\n11."
-    script = tok(" Kudu is down.\n\nMore chatter that nobody reads at all, and then some more of it.",
-                 add_special_tokens=False)["input_ids"]
+    answer, prefix, script = _finished_then_chatter(tok)
     eos = next(iter(engine.gguf.eos))
     streams = [script, script, script[:3] + [eos] + script[3:]]
 

@@ -129,34 +129,35 @@ class GgufGenerator:
         `answer` = (the text the answer starts with, its comment type) once the answers are finished.
         `on_text`, if given, gets the text so far after every token.
         """
-        from utils.tasks import answers_finished
-
         new: list[int] = []
         for token in self.llm.generate(list(ids), temp=0.0, top_k=1, top_p=1.0, min_p=0.0, typical_p=1.0,
                                        repeat_penalty=1.0, reset=True):
             new.append(token)
-            if token in self.eos or len(new) >= self.max_new_tokens:
+            if self._capped(new):
                 break
-            if on_text is not None or (answer is not None and self._breaks_line(token)):
-                text = self.tokenizer.decode(new, skip_special_tokens=True)
-                if on_text is not None:
-                    on_text(text)
-                if answer is not None and self._breaks_line(token) and answers_finished(answer[0] + text, answer[1]):
-                    break
+            if on_text is not None:
+                on_text(self.tokenizer.decode(new, skip_special_tokens=True))
+            if self._answered(new, answer):
+                break
         return self.tokenizer.decode(new, skip_special_tokens=True), len(new)
+
+    def _capped(self, new: list[int]) -> bool:
+        """The last token ends the turn (it is counted, as transformers counts it) or reaches the cap."""
+        return new[-1] in self.eos or len(new) >= self.max_new_tokens
+
+    def _answered(self, new: list[int], answer: Optional[tuple[str, str]]) -> bool:
+        """The last token ends a line after which `answer`'s task answers are finished."""
+        from utils.tasks import answers_finished
+
+        if answer is None or not self._breaks_line(new[-1]):
+            return False
+        return answers_finished(answer[0] + self.tokenizer.decode(new, skip_special_tokens=True), answer[1])
 
     def generate_many(self, prompts: Sequence[Sequence[int]],
                       answers: Optional[Sequence[tuple[str, str]]] = None) -> list[tuple[str, int]]:
         """`generate_ids` for many prompts at once (`GgufBatch`), with the same stops: what Step 3 uses."""
-        from utils.tasks import answers_finished
-
         def done(row: int, new: list[int]) -> bool:
-            token = new[-1]
-            if token in self.eos or len(new) >= self.max_new_tokens:
-                return True
-            if answers is None or not self._breaks_line(token):
-                return False
-            return answers_finished(answers[row][0] + self.tokenizer.decode(new, skip_special_tokens=True), answers[row][1])
+            return self._capped(new) or self._answered(new, None if answers is None else answers[row])
 
         per_slot = max(map(len, prompts)) + self.max_new_tokens + 1
         if self.batch is None or self.batch.slots < len(prompts) or self.batch.per_slot < per_slot:
