@@ -102,8 +102,7 @@ class Comparer:
                                    heads_folder=self.folders["finetuned"])
         for name, folder in self.folders.items():  # apart: when not paired, each ready model alone
             apart = ready[name] and self.pair is None
-            self.engines[name] = (Engine(folder, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime)
-                                  if apart else None)
+            self.engines[name] = Engine(folder, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime) if apart else None
             if not ready[name]:
                 self.model_notes.append(f"The {MODELS[name]} model is not there yet ({folder}): run {STEP_OF[name]}.")
         self.notes = list(self.model_notes)
