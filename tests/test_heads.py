@@ -169,3 +169,27 @@ def test_token_dropout_hides_tokens_in_training_only_and_still_learns():
     everything = DecisionHeads.fit(states[:30], ["vendor"] * 30, answers[:30], layer=3, epochs=2, seed=1,
                                    token_dropout=1.0)
     assert all(torch.isfinite(p).all() for p in everything.modules["vendor"][0].parameters())
+
+
+def test_ordinal_smoothing_moves_a_score_target_to_its_neighbours_only():
+    from utils.heads import _class_mask, _soft_targets
+
+    valid = _class_mask([[0, 1], [1, 2, 3, 4]])  # a yes/no question, then a score with four values
+    target = torch.tensor([[1, 0], [0, 3], [-100, 1]])  # score classes: the lowest, the highest, the second
+    ordinal = torch.tensor([False, True])
+    soft = _soft_targets(target, valid, ordinal, 0.2)
+    assert torch.equal(soft[0, 0], torch.tensor([0.0, 1.0, 0.0, 0.0]))  # a yes/no answer stays one-hot
+    assert torch.allclose(soft[0, 1], torch.tensor([0.8, 0.2, 0.0, 0.0]))  # the lowest value: one neighbour
+    assert torch.allclose(soft[1, 1], torch.tensor([0.0, 0.0, 0.2, 0.8]))  # the highest: one neighbour
+    assert torch.allclose(soft[2, 1], torch.tensor([0.1, 0.8, 0.1, 0.0]))  # a middle one: split between two
+    assert torch.equal(soft[2, 0], torch.zeros(4))  # an unknown answer aims nowhere
+    # no mass leaks onto the yes/no question's padding classes, and 0 is the plain one-hot target
+    assert float(soft[:, 0, 2:].sum()) == 0.0
+    assert torch.equal(_soft_targets(target, valid, ordinal, 0.0)[1, 1], torch.tensor([0.0, 0.0, 0.0, 1.0]))
+    # fitted with it, the heads still learn the synthetic severity and record the setting
+    states, answers = _synthetic(300, seed=0)
+    heads = DecisionHeads.fit(states, ["vendor"] * 300, answers, layer=3, epochs=30, seed=1, ordinal_smoothing=0.2)
+    assert heads.card["ordinal_smoothing"] == 0.2
+    test_states, test_answers = _synthetic(90, seed=5)
+    pred = heads.predict(test_states, ["vendor"] * 90)
+    assert sum(p[2] == a[2] for p, a in zip(pred, test_answers)) / 90 >= 0.5  # a constant gets 0.25

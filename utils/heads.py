@@ -170,9 +170,32 @@ def _class_weights(target, n_classes: int, balance: float):
     return weight
 
 
+def _soft_targets(target, valid, ordinal, smoothing: float):
+    """Per answer, the class distribution the loss aims at: all mass on the teacher's class, except on
+    ordinal (score) questions, where `smoothing` of it goes to the teacher's neighbouring classes
+    (split between them when both exist). Rows of unknown answers (-100) are zeros.
+    target: B,Q  valid: Q,C (0 or -inf)  ordinal: Q booleans."""
+    import torch
+
+    n_classes = valid.shape[1]
+    known = target >= 0
+    hard = torch.nn.functional.one_hot(target.clamp(min=0), n_classes).float() * known.unsqueeze(-1)
+    if not smoothing:
+        return hard
+    near = torch.zeros_like(hard)
+    near[..., :-1] += hard[..., 1:]
+    near[..., 1:] += hard[..., :-1]
+    near = near * torch.isfinite(valid)  # never onto a question's padding classes
+    has_near = near.sum(-1, keepdim=True) > 0
+    near = near / near.sum(-1, keepdim=True).clamp(min=1e-9)
+    soft = torch.where(has_near, (1 - smoothing) * hard + smoothing * near, hard)
+    return torch.where(ordinal.view(1, -1, 1), soft, hard)
+
+
 def _fit_member(hidden, mask, target, weight, valid, seed: int, epochs: int, learning_rate: float,
-                weight_decay: float, batch_size: int, token_dropout: float = 0.0):
-    """One task's heads fitted from one seed (AdamW over shuffled batches, weighted cross-entropy).
+                weight_decay: float, batch_size: int, token_dropout: float = 0.0, soft=None):
+    """One task's heads fitted from one seed (AdamW over shuffled batches, weighted cross-entropy
+    against the teacher's answers, or against `soft`, the target distributions of `_soft_targets`).
     With `token_dropout`, each training step hides that share of each comment's tokens from the
     heads (at least one stays), so no single phrase can carry an answer alone."""
     import torch
@@ -193,8 +216,11 @@ def _fit_member(hidden, mask, target, weight, valid, seed: int, epochs: int, lea
             logits = module(hidden[rows], seen) + valid
             tgt = target[rows]
             known = tgt >= 0
-            loss_each = torch.nn.functional.cross_entropy(logits.reshape(-1, n_classes), tgt.reshape(-1),
-                                                          ignore_index=-100, reduction="none").reshape(tgt.shape)
+            if soft is None:
+                loss_each = torch.nn.functional.cross_entropy(logits.reshape(-1, n_classes), tgt.reshape(-1),
+                                                              ignore_index=-100, reduction="none").reshape(tgt.shape)
+            else:  # cross-entropy against the soft targets; padding classes (-inf) carry no target
+                loss_each = -(soft[rows] * logits.log_softmax(-1).clamp(min=-1e4)).sum(-1)
             w = weight.gather(1, tgt.clamp(min=0).T).T * known
             loss = (loss_each * w).sum() / known.sum().clamp(min=1)
             if known.any() and torch.isfinite(loss):
@@ -221,14 +247,16 @@ class DecisionHeads:
     @classmethod
     def fit(cls, states, comment_types: Sequence[str], answers: Sequence[dict], layer: int, epochs: int,
             seed: int, members: int = 1, balance: float = 0.0, token_dropout: float = 0.0,
-            learning_rate: float = 3e-3, weight_decay: float = 0.05, batch_size: int = 64):
+            ordinal_smoothing: float = 0.0, learning_rate: float = 3e-3, weight_decay: float = 0.05,
+            batch_size: int = 64):
         """Fit each task's heads on token states and the teacher's answers ({question number: value}).
 
         `members` heads per task are fitted from seeds `seed`, `seed`+1, ... and answer together by
         averaging their class probabilities: one fit's answers on new comments swing with its seed.
         `balance` weights each training answer by (1 / its class's share) ** balance, so a rare "yes"
         is not drowned by the common "no" (0: plain loss). `token_dropout` hides that share of each
-        comment's tokens at every training step (0: none). A question whose training answers never
+        comment's tokens at every training step (0: none). `ordinal_smoothing` moves that share of each
+        score answer's target to its neighbouring values (a 3 is nearer a 4 than a 1; 0: none). A question whose training answers never
         vary keeps that one value (and says so in the card).
         """
         import torch
@@ -236,7 +264,7 @@ class DecisionHeads:
         if members < 1:
             raise ValueError(f"members must be at least 1, not {members}")
         card = {"layer": layer, "epochs": epochs, "seed": seed, "members": members, "balance": balance,
-                "token_dropout": token_dropout, "tasks": {}}
+                "token_dropout": token_dropout, "ordinal_smoothing": ordinal_smoothing, "tasks": {}}
         modules = {}
         for ctype in dict.fromkeys(comment_types):
             idx = [i for i, t in enumerate(comment_types) if t == ctype]
@@ -255,8 +283,10 @@ class DecisionHeads:
                         target[j, k] = cl.index(value)
             weight = _class_weights(target, n_classes, balance)
             valid = _class_mask(classes)
+            soft = (_soft_targets(target, valid, torch.tensor([q.kind == "SCORE" for q in qs]), ordinal_smoothing)
+                    if ordinal_smoothing else None)
             modules[ctype] = [_fit_member(hidden, mask, target, weight, valid, seed + m, epochs, learning_rate,
-                                          weight_decay, batch_size, token_dropout) for m in range(members)]
+                                          weight_decay, batch_size, token_dropout, soft) for m in range(members)]
             with torch.no_grad():
                 pred = _ensemble_probs(modules[ctype], hidden, mask, valid).argmax(-1)
             card["tasks"][ctype] = {

@@ -1,5 +1,5 @@
-"""Ablation: decision heads (utils/heads.py) by layer, training size, epochs, ensemble size, balance
-and token dropout.
+"""Ablation: decision heads (utils/heads.py) by layer, training size, epochs, ensemble size, balance,
+token dropout, ordinal smoothing of score answers, weight decay and learning rate.
 
     python -m utils.pipeline --profile demo --steps 0,1 --set 'TRAIN_SIZE={"vendor": 5000, "customer": 5000}'
     .venv/bin/python scripts/ablations/decision_heads.py --layer 16 --per-type 500   # ~2 minutes on 2 cores
@@ -44,6 +44,10 @@ p.add_argument("--members", type=int, nargs="+", default=[1], help="heads per ta
 p.add_argument("--balance", type=float, nargs="+", default=[0.0], help="class-balance exponent (DECISION_HEADS_BALANCE)")
 p.add_argument("--token-dropout", type=float, nargs="+", default=[0.0],
                help="share of tokens hidden per training step (DecisionHeads.fit token_dropout; no Config key)")
+p.add_argument("--ordinal-smoothing", type=float, nargs="+", default=[0.0],
+               help="share of a score answer's target moved to its neighbours (DecisionHeads.fit ordinal_smoothing)")
+p.add_argument("--weight-decay", type=float, nargs="+", default=[0.05], help="AdamW weight decay (DecisionHeads.fit)")
+p.add_argument("--learning-rate", type=float, nargs="+", default=[3e-3], help="AdamW learning rate (DecisionHeads.fit)")
 p.add_argument("--seed", type=int, nargs="+", default=None, help="the heads' first seed (default: Config's SEED)")
 p.add_argument("--model", type=Path, default=None, help="a model folder (default: the demo's base student)")
 p.add_argument("--cache", type=Path, default=None, help="a folder keeping the token states between runs")
@@ -80,7 +84,7 @@ def token_states(name):
 
     comments, types = sets[name]
     key = hashlib.sha256(json.dumps([str(folder.resolve()), args.layer, comments, types]).encode()).hexdigest()
-    path = args.cache / f"{name}.safetensors" if args.cache else None
+    path = args.cache / f"{name}.layer{args.layer}.safetensors" if args.cache else None
     if path and path.exists() and path.with_suffix(".key").read_text() == key:
         tensors = load_file(str(path))
         return [tensors[str(i)] for i in range(len(comments))]
@@ -132,8 +136,9 @@ def score(name, heads, rows, truth):
 
 
 seeds = args.seed or [cfg.SEED]
-for n, epochs, members, balance, dropout, seed in itertools.product(args.per_type, args.epochs, args.members,
-                                                                    args.balance, args.token_dropout, seeds):
+for n, epochs, members, balance, dropout, smoothing, decay, lr, seed in itertools.product(
+        args.per_type, args.epochs, args.members, args.balance, args.token_dropout, args.ordinal_smoothing,
+        args.weight_decay, args.learning_rate, seeds):
     taken, rows = collections.Counter(), []
     for i, r in enumerate(train):  # the first n of each type, as one run with --per-type n reads them
         if taken[r["type"]] < n:
@@ -142,8 +147,9 @@ for n, epochs, members, balance, dropout, seed in itertools.product(args.per_typ
     start = time.time()
     heads = DecisionHeads.fit([states["train"][i] for i in rows], [train[i]["type"] for i in rows],
                               [train_answers[i] for i in rows], args.layer, epochs, seed,
-                              members=members, balance=balance, token_dropout=dropout)
+                              members=members, balance=balance, token_dropout=dropout,
+                              ordinal_smoothing=smoothing, weight_decay=decay, learning_rate=lr)
     print(f"{n} comments per type, {members} x {epochs} epochs, balance {balance}, token dropout {dropout}, "
-          f"seed {seed}: fit {time.time() - start:.0f} s")
+          f"ordinal smoothing {smoothing}, weight decay {decay}, learning rate {lr}, seed {seed}: fit {time.time() - start:.0f} s")
     score("evaluation", heads, rows, lambda i, q: eval_answers[i][q.number])
     score("gold", heads, rows, lambda i, q: gold[i]["labels"].get(q.key))
