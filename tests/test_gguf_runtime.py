@@ -69,12 +69,14 @@ def test_a_model_llama_cpp_cannot_run_stays_on_transformers(tmp_path):
         gguf_runtime.cpu_backend(dataclasses.replace(cfg, INFERENCE_BACKEND="llama.cpp"), tmp_path)
 
 
-def test_llama_cpp_on_a_gpu_is_refused():
-    from utils.runtime import Runtime
+def test_llama_cpp_on_a_gpu_is_refused_in_one_wording():
+    from utils.runtime import LLAMA_CPP_ON_GPU, Runtime, machine_problems
 
     cfg = load_config("tiny", {"INFERENCE_BACKEND": "llama.cpp"})
-    with pytest.raises(RuntimeError, match="CPU runtime"):
+    with pytest.raises(RuntimeError, match="CPU runtime") as refused:
         inference.select_backend(cfg, Runtime("cuda", "bfloat16"), None)
+    assert str(refused.value) == LLAMA_CPP_ON_GPU + "."
+    assert LLAMA_CPP_ON_GPU in machine_problems(cfg, "inference", Runtime("cuda", "bfloat16"))
 
 
 # ------------------------------------------------------------------ with llama-cpp-python installed

@@ -38,7 +38,7 @@ from utils.chat import render_prompt
 from utils.files import JsonlProgress, append_jsonl, read_json, read_jsonl, write_json
 from utils.models import load_model, load_tokenizer
 from utils.paths import MARKER, STUDENTS, generation_file, timing_file
-from utils.runtime import Runtime, check_machine, prepare, step_backend
+from utils.runtime import LLAMA_CPP_ON_GPU, Runtime, check_machine, prepare, step_backend
 from utils.tasks import parse_answers_detailed
 
 
@@ -53,8 +53,7 @@ def select_backend(cfg: Config, runtime: Runtime, folder: Optional[Path] = None)
     and for Step 3's batches (`GgufBatch`: 109 against 145 s for 50 comments, both students;
     README "CPU runtimes")."""
     if cfg.INFERENCE_BACKEND == "llama.cpp" and runtime.on_gpu:
-        raise RuntimeError("INFERENCE_BACKEND='llama.cpp' is this project's CPU runtime; on a GPU use 'auto' "
-                           "(vLLM when it imports) or 'hf'.")
+        raise RuntimeError(LLAMA_CPP_ON_GPU + ".")
     if not runtime.on_gpu and folder is not None and cfg.INFERENCE_BACKEND in ("auto", "llama.cpp"):
         from utils.gguf_runtime import cpu_backend
 

@@ -102,6 +102,11 @@ def machine_summary() -> str:
     return f"{gpu}, torch {torch.__version__} ({build}), {os.cpu_count()} CPU cores"
 
 
+# The one wording of a refusal both machine_problems and utils.inference.select_backend give.
+LLAMA_CPP_ON_GPU = ("INFERENCE_BACKEND='llama.cpp' is the CPU runtime, but this run is on a GPU; set "
+                    "INFERENCE_BACKEND='auto' (vLLM when it imports) or 'hf'")
+
+
 def machine_problems(cfg: Config, step: str, runtime: Optional[Runtime] = None) -> list[str]:
     """One sentence per setting of `step` ("train" or "inference") that this machine cannot run.
 
@@ -132,8 +137,7 @@ def machine_problems(cfg: Config, step: str, runtime: Optional[Runtime] = None) 
         needs.append(("INFERENCE_BACKEND='vllm'", "vllm", "set INFERENCE_BACKEND='auto' or 'hf'"))
     if step == "inference" and cfg.INFERENCE_BACKEND == "llama.cpp":
         if on_gpu:
-            problems.append("INFERENCE_BACKEND='llama.cpp' is the CPU runtime, but this run is on a GPU; set "
-                            "INFERENCE_BACKEND='auto' (vLLM when it imports) or 'hf'")
+            problems.append(LLAMA_CPP_ON_GPU)
         elif (missing := import_problem("llama_cpp")) is not None:
             problems.append(f"INFERENCE_BACKEND='llama.cpp' needs llama-cpp-python, which does not import here "
                             f"({missing}); install it with `make install-llama-cpp`, or set INFERENCE_BACKEND='auto' "
