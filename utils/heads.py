@@ -255,9 +255,9 @@ class DecisionHeads:
         averaging their class probabilities: one fit's answers on new comments swing with its seed.
         `balance` weights each training answer by (1 / its class's share) ** balance, so a rare "yes"
         is not drowned by the common "no" (0: plain loss). `token_dropout` hides that share of each
-        comment's tokens at every training step (0: none). `ordinal_smoothing` moves that share of each
-        score answer's target to its neighbouring values (a 3 is nearer a 4 than a 1; 0: none). A question whose training answers never
-        vary keeps that one value (and says so in the card).
+        comment's tokens at every training step (0: none). `ordinal_smoothing` moves that share of
+        each score answer's target to its neighbouring values (a 3 is nearer a 4 than a 1; 0: none).
+        A question whose training answers never vary keeps that one value (and says so in the card).
         """
         import torch
 

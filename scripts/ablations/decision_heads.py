@@ -150,6 +150,7 @@ for n, epochs, members, balance, dropout, smoothing, decay, lr, seed in itertool
                               members=members, balance=balance, token_dropout=dropout,
                               ordinal_smoothing=smoothing, weight_decay=decay, learning_rate=lr)
     print(f"{n} comments per type, {members} x {epochs} epochs, balance {balance}, token dropout {dropout}, "
-          f"ordinal smoothing {smoothing}, weight decay {decay}, learning rate {lr}, seed {seed}: fit {time.time() - start:.0f} s")
+          f"ordinal smoothing {smoothing}, weight decay {decay}, learning rate {lr}, seed {seed}: "
+          f"fit {time.time() - start:.0f} s")
     score("evaluation", heads, rows, lambda i, q: eval_answers[i][q.number])
     score("gold", heads, rows, lambda i, q: gold[i]["labels"].get(q.key))
