@@ -286,7 +286,7 @@ def test_solution_answers_parse_and_follow_the_labels(exports):
 def test_every_answer_value_is_common_enough(comments):
     for t in TYPES:
         for q in questions(t):
-            if q.kind == "TEXT" or q.key in LINK_KINDS:  # links: ~0.2% of real comments hold a URL
+            if q.kind == "TEXT" or q.key in LINK_KINDS:  # links: 3% of the comments (generate.LINK_RATE)
                 continue
             values = Counter(c.labels[q.key] for c in comments[t])
             if q.kind == "BOOL":
@@ -306,7 +306,7 @@ def test_comments_look_like_real_teacher_written_ones(committed):
         real = stats.REAL[t]
         for key, rel in tolerance.items():
             assert abs(m[key] - real[key]) <= rel * real[key], (t, key, m[key], real[key])
-        assert m["url"] <= 0.006
+        assert 0.015 <= m["url"] <= real["url"] + 0.035, (t, m["url"])  # enough links to learn, a few points off
         assert abs(m["log"] - real["log"]) <= 0.03, (t, m["log"])
         assert abs(m["numbered"] - numbered[t]) <= 0.06, (t, m["numbered"])
         assert m["template_once"] >= real["template_once"] - 0.03, (t, m["template_once"])
