@@ -38,7 +38,7 @@ from datagen.catalog import (COMPANIES, CUSTOMERS, DATABASES, ENGINEERS, KAFKA_T
 from datagen.grammar import Lit, Synonyms, article, cap, expand, join_and, pick, weighted
 
 # How often each answer value is drawn. The share of every yes/no answer stays between 10% and
-# 90% (links excepted: 3% of the comments hold a URL, see generate.LINK_RATE).
+# 90% (links excepted: 2.5-3% of the comments hold a URL, see generate.LINK_RATE).
 VENDOR_TECHNICAL = 0.86
 CUSTOMER_TECHNICAL = 0.82
 VENDOR_FORMS = {"reply": 30, "quote": 18, "report": 52}  # report: written in the customer's voice

@@ -62,7 +62,7 @@ NOISE = {"low": 0.11, "unscored": 0.006, "evaluation_error": 0.006, "dup": 0.025
 NULL_TOPIC_SHARE = 0.03  # pairs filed under the topic "null"
 # Comments with a URL. Real teacher-written ones almost never hold one (vendor 0.2%, customer 0%), but
 # with so few the student never sees a link question answered "yes" (0.2% of 600 training comments
-# per type is one): 3%, within a few points of the real share, gives it ~18 per type.
+# per type is one): 3% and 2.5%, within a few points of the real shares, give it ~18 and ~15 per type.
 LINK_RATE = {"vendor": 0.03, "customer": 0.025}
 LOW_SCORES = {1: 8, 2: 14, 3: 22, 3.5: 6, 4: 22, 4.5: 10, 4.9: 10}
 TOPIC_ORDER = ([p.topic for p in PRODUCTS] + ["Case follow-ups and scheduling", "Status requests and escalations", "null"])

@@ -286,7 +286,7 @@ def test_solution_answers_parse_and_follow_the_labels(exports):
 def test_every_answer_value_is_common_enough(comments):
     for t in TYPES:
         for q in questions(t):
-            if q.kind == "TEXT" or q.key in LINK_KINDS:  # links: 3% of the comments (generate.LINK_RATE)
+            if q.kind == "TEXT" or q.key in LINK_KINDS:  # links: 2.5-3% of the comments (generate.LINK_RATE)
                 continue
             values = Counter(c.labels[q.key] for c in comments[t])
             if q.kind == "BOOL":

@@ -49,9 +49,9 @@ def select_backend(cfg: Config, runtime: Runtime, folder: Optional[Path] = None)
     """"vllm" on CUDA when it imports (or when asked for); on a CPU "llama.cpp" under "auto" or when
     asked for, if it can run the folder (`utils.gguf_runtime.cpu_backend`); else "hf" (transformers).
 
-    On a CPU llama.cpp is the faster runtime both for one comment (the app: 5-6x faster decoding)
-    and for Step 3's batches (`GgufBatch`: 109 against 145 s for 50 comments, both students;
-    README "CPU runtimes")."""
+    On a CPU llama.cpp is the faster runtime for one comment (the app: 5-6x faster decoding); for
+    Step 3's batches (`GgufBatch`) it was 1.33x faster in the runtimes bench but even with
+    transformers in a full demo run (README "CPU runtimes" and "Known limits")."""
     if cfg.INFERENCE_BACKEND == "llama.cpp" and runtime.on_gpu:
         raise RuntimeError(LLAMA_CPP_ON_GPU + ".")
     if not runtime.on_gpu and folder is not None and cfg.INFERENCE_BACKEND in ("auto", "llama.cpp"):
