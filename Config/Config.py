@@ -149,14 +149,23 @@ class Config:
     GGUF_EXPORT: Optional[Literal["f16", "bf16", "q8_0"]] = "q8_0"
 
     # ----------------------------------------------------------------------------- inference (Step 3)
-    # auto: vLLM on CUDA if it imports; on a CPU transformers for Step 3's batches, and for the app's one
-    # comment at a time llama.cpp if llama-cpp-python imports (the optional `make install-llama-cpp`;
-    # its decoding is 5-6x faster there, utils/gguf_runtime.py). "llama.cpp": Step 3 on it too.
-    INFERENCE_BACKEND: Literal["auto", "hf", "vllm", "llama.cpp"] = "auto"
+    # auto: vLLM on CUDA if it imports. On a CPU, batches (Step 3, the improve loop, a local judge) on
+    # OpenVINO if openvino-genai imports (~2.5x transformers there, utils/openvino_runtime.py), and one
+    # comment at a time (the app) on llama.cpp if llama-cpp-python imports (the optional
+    # `make install-llama-cpp`; 5-6x faster decoding, utils/gguf_runtime.py); else transformers.
+    # "openvino" or "llama.cpp" insists on that runtime for both; "hf" keeps transformers.
+    INFERENCE_BACKEND: Literal["auto", "hf", "vllm", "llama.cpp", "openvino"] = "auto"
     # The weights llama.cpp runs, written from each model folder once (tmp/gguf_runtime/): bf16 keeps
     # the model's own precision; q8_0 is half the size and faster, its greedy texts part from it more often.
     LLAMA_CPP_TYPE: Literal["f16", "bf16", "q8_0"] = "bf16"
+    # OpenVINO (Step 3's batches on a CPU under "auto"; utils/openvino_runtime.py) reads the folder as an
+    # f16 GGUF (it reads no bf16 one); q8_0 is half the size. Its KV cache is taken whole at the start.
+    OPENVINO_GGUF_TYPE: Literal["f16", "q8_0"] = "f16"
+    OPENVINO_CACHE_GB: int = 2
     GEN_BATCH_SIZE: int = 16  # prompts per generate call with transformers (vLLM: VLLM_BATCH_PROMPTS)
+    # transformers: the token ids every prompt of a batch starts with (system prompt, instruction) are
+    # run once and their cache shared by the batch's rows, not recomputed per row (utils/inference.py).
+    SHARE_PROMPT_PREFIX: bool = True
     # vLLM: the share of the whole GPU one engine reserves (weights + KV cache); it refuses to start
     # when less is free, so lower it when something else shares the GPU. Engines run one at a time.
     VLLM_GPU_MEMORY_UTILIZATION: float = 0.80
@@ -262,7 +271,7 @@ class Config:
                      "SAVE_STEPS", "LOGGING_STEPS", "GEN_BATCH_SIZE", "GEN_MAX_NEW_TOKENS",
                      "JUDGE_BATCH_SIZE", "JUDGE_MAX_NEW_TOKENS", "BOOTSTRAP_SAMPLES", "SAVE_TOTAL_LIMIT",
                      "MAJORITY_TEXT_SAMPLE", "VLLM_BATCH_PROMPTS", "DECISION_HEADS_TRAIN",
-                     "DECISION_HEADS_EPOCHS", "DECISION_HEADS_MEMBERS"):
+                     "DECISION_HEADS_EPOCHS", "DECISION_HEADS_MEMBERS", "OPENVINO_CACHE_GB"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)!r}")
         if self.DECISION_HEADS_LAYER is not None and self.DECISION_HEADS_LAYER < 1:

@@ -16,8 +16,11 @@ machine is noisy from minute to minute, so only ratios within one run mean much)
    folder) for both students on `--step3` comments of each type: seconds, and greedy agreement with
    transformers (identical texts, identical parsed yes/no and score answers).
 
-Runtimes: transformers in the dtype Step 3 uses (`utils.runtime.prepare`) and float32; llama.cpp in
-each of LLAMA_CPP_TYPE bf16 and q8_0 when llama-cpp-python imports. Not part of the pipeline: the
+Runtimes: transformers in the dtype Step 3 uses (`utils.runtime.prepare`) and float32; OpenVINO
+(OPENVINO_GGUF_TYPE, computing in that dtype) when openvino-genai imports; llama.cpp in each of
+LLAMA_CPP_TYPE bf16 and q8_0 when llama-cpp-python imports. "Today" is transformers with
+every prompt run in full; the step3 table adds its batches with their common start run once
+(SHARE_PROMPT_PREFIX). Not part of the pipeline: the
 README's "CPU runtimes" table comes from it.
 """
 from __future__ import annotations
@@ -46,16 +49,18 @@ def records_per_type(cfg, n: int) -> list[dict]:
     return out
 
 
-def runtimes(cfg) -> list[tuple[str, dict]]:
+def runtimes(cfg, llama_types=("bf16", "q8_0")) -> list[tuple[str, dict]]:
     """(label, Config overrides) of every runtime installed here; the first is today's path."""
     dtype = prepare(cfg).dtype_name
-    out = [(f"transformers {dtype}", {"INFERENCE_BACKEND": "hf", "DTYPE": dtype})]
+    out = [(f"transformers {dtype}", {"INFERENCE_BACKEND": "hf", "DTYPE": dtype, "SHARE_PROMPT_PREFIX": False})]
     if dtype != "float32":
         out.append(("transformers float32", {"INFERENCE_BACKEND": "hf", "DTYPE": "float32"}))
+    if import_problem("openvino_genai") is None:
+        out.append((f"openvino {cfg.OPENVINO_GGUF_TYPE}", {"INFERENCE_BACKEND": "openvino"}))
     if import_problem("llama_cpp") is None:
-        out += [(f"llama.cpp {t}", {"INFERENCE_BACKEND": "llama.cpp", "LLAMA_CPP_TYPE": t}) for t in ("bf16", "q8_0")]
+        out += [(f"llama.cpp {t}", {"INFERENCE_BACKEND": "llama.cpp", "LLAMA_CPP_TYPE": t}) for t in llama_types]
     else:
-        print("llama-cpp-python is not installed (make install-llama-cpp): transformers only.")
+        print("llama-cpp-python is not installed (make install-llama-cpp): no llama.cpp rows.")
     return out
 
 
@@ -83,6 +88,19 @@ def micro(cfg, label: str, overrides: dict, records: list[dict], base_folder: Pa
         decode = (time.perf_counter() - t0 - prefill) / max(n - 1, 1)
         t0 = time.perf_counter()
         texts = [engine.gguf.generate_ids(ids, None)[0] for ids in engine.prompt_ids(prompts)]
+        seconds = time.perf_counter() - t0
+    elif engine.openvino is not None:
+        ids, ov = engine.prompt_ids(one)[0], engine.openvino
+        ov.config.max_new_tokens = 1
+        t0 = time.perf_counter()
+        ov.generate_many([ids])  # the prompt and one token
+        prefill = time.perf_counter() - t0
+        ov.config.max_new_tokens = 150
+        t0 = time.perf_counter()
+        _, n = ov.generate_many([ids])[0]
+        decode = (time.perf_counter() - t0 - prefill) / max(n - 1, 1)
+        t0 = time.perf_counter()
+        texts = [t for t, _ in engine.generate(prompts)]  # all at once, as Step 3 runs it
         seconds = time.perf_counter() - t0
     else:
         tok, model = engine.tokenizer, engine.model
@@ -142,9 +160,11 @@ def main() -> int:
     p.add_argument("--micro", type=int, default=16, help="prompts per runtime in the micro table (0: skip)")
     p.add_argument("--app", type=int, default=6, help="evaluation comments per type through the app (0: skip)")
     p.add_argument("--step3", type=int, default=25, help="evaluation comments per type through Step 3 (0: skip)")
+    p.add_argument("--llama-types", default="bf16,q8_0",
+                   help="LLAMA_CPP_TYPEs to run (q8_0 crashed llama.cpp 0.3.36 on an Intel AMX CPU: use bf16 there)")
     args = p.parse_args()
     cfg = load_config(args.profile)
-    kinds = runtimes(cfg)
+    kinds = runtimes(cfg, tuple(t for t in args.llama_types.split(",") if t))
     folders = model_folders(cfg)
     print(f"{cfg.PROFILE}: {cfg.STUDENT_MODEL}; {len(kinds)} runtimes: {', '.join(k for k, _ in kinds)}", flush=True)
 
@@ -166,7 +186,7 @@ def main() -> int:
     if args.app:
         recs = records_per_type(cfg, args.app)
         # today's app: transformers, its own float32 choice for one comment (DTYPE auto), one shared batch
-        app_kinds = [("transformers", {"INFERENCE_BACKEND": "hf"})] + [k for k in kinds if "llama" in k[0]]
+        app_kinds = [("transformers", {"INFERENCE_BACKEND": "hf"})] + [k for k in kinds if k[0].startswith(("llama", "openvino"))]
         results = [(label, app(cfg, o, recs)) for label, o in app_kinds]
         today = results[0][1]
         print(f"\n### app: both answers to {len(recs)} evaluation comments ({args.app} per type)\n")
@@ -182,7 +202,10 @@ def main() -> int:
     if args.step3:
         recs = records_per_type(cfg, args.step3)
         with tempfile.TemporaryDirectory() as scratch:
-            step3_kinds = [kinds[0]] + [k for k in kinds if "llama" in k[0]]  # today's Step 3 and llama.cpp
+            # today's Step 3 (every prompt run in full), its batches sharing their prompts' common start
+            # (SHARE_PROMPT_PREFIX, the default since 2026-12-04), and llama.cpp
+            shared = (f"{kinds[0][0]}, common prompt start shared", dict(kinds[0][1], SHARE_PROMPT_PREFIX=True))
+            step3_kinds = [kinds[0], shared] + [k for k in kinds if k[0].startswith(("llama", "openvino"))]
             results = [(label, step3(cfg, o, recs, Path(scratch) / str(i))) for i, (label, o) in enumerate(step3_kinds)]
         today = results[0][1]
         print(f"\n### Step 3: both students, {len(recs)} evaluation comments ({args.step3} per type), "

@@ -29,16 +29,22 @@ def no_llama_cpp(monkeypatch):
                         lambda module: "not installed" if module == "llama_cpp" else real(module))
 
 
-def test_auto_falls_back_to_transformers_and_says_why(tiny_folder, tmp_path, no_llama_cpp, capsys):
-    cfg = load_config("tiny", {"RESULTS_DIR": str(tmp_path), "INFERENCE_BACKEND": "auto"})
+def test_the_app_falls_back_without_llama_cpp_and_says_why(tiny_folder, tmp_path, no_llama_cpp, capsys):
+    """One comment at a time without llama.cpp: OpenVINO when it imports (`make install` has it), else
+    transformers (tests/test_openvino_runtime.py hides both), with the reason printed once."""
+    from utils.install import import_problem
+
+    cfg = load_config("tiny", {"RESULTS_DIR": str(tmp_path), "TMP_DIR": str(tmp_path / "tmp"), "INFERENCE_BACKEND": "auto"})
     inference._said.clear()
-    engine = inference.Engine(tiny_folder, cfg, 4)
-    assert engine.backend == "hf" and engine.gguf is None
-    assert engine.runtime_name.startswith("transformers")
+    engine = inference.Engine(tiny_folder, cfg, 4, one_at_a_time=True)
+    fallback = "openvino" if import_problem("openvino_genai") is None else "hf"
+    assert engine.backend == fallback and engine.gguf is None
     out = capsys.readouterr().out
-    assert "Generating with transformers: llama-cpp-python is not installed" in out and "make install-llama-cpp" in out
+    said = "openvino" if fallback == "openvino" else "transformers"
+    assert f"Generating with {said}: llama-cpp-python is not installed" in out and "make install-llama-cpp" in out
     rows = inference.generate_answers(cfg, engine, "base", _records(2), "vendor", progress=False)
     assert {r["runtime"] for r in rows} == {engine.runtime_name}
+    engine.close()
 
 
 def test_auto_takes_llama_cpp_on_a_cpu_when_it_is_installed(tiny_folder, tmp_path):
@@ -47,7 +53,11 @@ def test_auto_takes_llama_cpp_on_a_cpu_when_it_is_installed(tiny_folder, tmp_pat
     from utils.runtime import prepare
 
     runtime = prepare(cfg)
-    assert inference.select_backend(cfg, runtime, tiny_folder) == "llama.cpp"  # the app and Step 3 alike
+    from utils.install import import_problem
+
+    assert inference.select_backend(cfg, runtime, tiny_folder, one_at_a_time=True) == "llama.cpp"  # the app
+    batches = "openvino" if import_problem("openvino_genai") is None else "llama.cpp"  # Step 3
+    assert inference.select_backend(cfg, runtime, tiny_folder) == batches
     assert inference.select_backend(dataclasses.replace(cfg, INFERENCE_BACKEND="hf"), runtime, tiny_folder) == "hf"
     assert inference.select_backend(cfg, runtime) == "hf"  # no folder to write a GGUF of
 

@@ -67,6 +67,35 @@ def test_two_runs_write_byte_identical_answer_files(tiny_folder, tmp_path):
     assert files[0] == files[1]
 
 
+def test_common_prefix_leaves_every_row_a_token_of_its_own():
+    assert inference.common_prefix_length([[1, 2, 3, 4], [1, 2, 3, 5, 6], [1, 2, 3, 4, 7]]) == 3
+    assert inference.common_prefix_length([[1, 2, 3], [1, 2, 3, 4]]) == 2  # the shorter row keeps its last token
+    assert inference.common_prefix_length([[1, 2, 3]]) == 0  # nothing to share with
+    assert inference.common_prefix_length([[9, 2], [1, 2]]) == 0
+
+
+def test_shared_prefix_batch_gives_the_answers_of_a_padded_batch(tiny_folder):
+    """The rows' common start runs once and its cache is copied; in float32 every greedy answer is
+    the one the same prompts give in an ordinary left-padded batch, and the stop still works."""
+    records = [dict(r, Comment=c, Prompt=build_prompt(c, "vendor", style="compact")) for r, c in zip(_records(3), (
+        "Kudu down.", "The Impala daemon on node 7 keeps restarting after the upgrade to 7.1.9, see the log below.",
+        "Ranger policies do not sync to HDFS since Tuesday."))]
+    outputs = {}
+    for share in (False, True):
+        cfg = load_config("tiny", {"GEN_MAX_NEW_TOKENS": 12, "DTYPE": "float32", "SHARE_PROMPT_PREFIX": share})
+        engine = inference.Engine(tiny_folder, cfg, cfg.GEN_MAX_NEW_TOKENS)
+        texts = [engine.render(r["Prompt"]) for r in records]
+        ids = engine.prompt_ids(texts)
+        assert len({len(row) for row in ids}) == 3  # different lengths: the padding sits mid-row
+        assert inference.common_prefix_length(ids) >= inference.MIN_SHARED_PREFIX
+        seen = []
+        outputs[share] = engine.generate(texts, on_text=seen.append, answers=[("", "vendor")] * 3)
+        assert len(seen[-1]) == 3 and all(isinstance(t, str) for t in seen[-1])
+        engine.close()
+    assert outputs[True] == outputs[False]
+    assert all(n > 0 for _, n in outputs[True])
+
+
 def _answers():
     teacher = {q.number: (1 if q.kind != "TEXT" else "Kudu tablet server down") for q in questions("vendor")}
     base = {q.number: (0 if q.kind == "BOOL" else None) for q in questions("vendor")}

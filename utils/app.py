@@ -10,9 +10,10 @@ decode, the page shows what each has written so far (`Comparer.compare_live`). T
 the parsed answer to every question side by side, marks the questions where the two differ and,
 for an evaluation comment, colours each answer against the teacher's. Each model's latency shows
 below. Each model is loaded once, at startup; a missing model is reported, never fatal. On a CPU
-with llama-cpp-python installed (`make install-llama-cpp`; INFERENCE_BACKEND "auto" or "llama.cpp")
-each student answers through llama.cpp, one after the other (utils/gguf_runtime.py), the fastest
-way here; the decision heads still read the fine-tuned student in transformers. Otherwise, with
+under INFERENCE_BACKEND "auto", each student answers one after the other through llama.cpp when
+llama-cpp-python is installed (`make install-llama-cpp`; utils/gguf_runtime.py), the fastest way
+here, else through OpenVINO (`make install` has it; utils/openvino_runtime.py); the decision heads
+still read the fine-tuned student in transformers. Without either (or with "hf") and with
 APP_PAIRED_BATCH (default) both answers come from one transformers batch: the base weights once,
 with Step 2's LoRA adapter applied to the fine-tuned row only (`utils.inference.PairEngine`); on a
 CPU the app computes in float32, faster than bf16 for one comment at a time.
@@ -89,20 +90,23 @@ class Comparer:
             # kernels beat bf16 ones on a CPU (150 tokens: 11.1 s against 13.1 s, measured).
             runtime = dataclasses.replace(runtime, dtype_name="float32")
         # One comment at a time needs no vLLM, and two vLLM engines would each claim most of the GPU.
-        # On a CPU "auto" stays: llama.cpp answers when it is installed (utils/gguf_runtime.py).
+        # On a CPU "auto" stays: llama.cpp answers when it is installed (utils/gguf_runtime.py), else
+        # OpenVINO (utils/openvino_runtime.py), else transformers.
         engine_cfg = (dataclasses.replace(cfg, INFERENCE_BACKEND="hf")
                       if cfg.INFERENCE_BACKEND == "auto" and runtime.on_gpu else cfg)
         ready = {name: is_ready(folder) for name, folder in self.folders.items()}
         adapter = paired_adapter(cfg)
-        # llama.cpp answers one model after the other, each faster than the shared transformers batch
-        on_llama = any(ready[name] and select_backend(engine_cfg, runtime, folder) == "llama.cpp"
-                       for name, folder in self.folders.items())
-        if cfg.APP_PAIRED_BATCH and all(ready.values()) and adapter is not None and not on_llama:
+        # llama.cpp or OpenVINO answers one model after the other, each faster than the shared
+        # transformers batch
+        on_cpu_runtime = any(ready[name] and select_backend(engine_cfg, runtime, folder, one_at_a_time=True)
+                             in ("llama.cpp", "openvino") for name, folder in self.folders.items())
+        if cfg.APP_PAIRED_BATCH and all(ready.values()) and adapter is not None and not on_cpu_runtime:
             self.pair = PairEngine(self.folders["base"], adapter, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime,
                                    heads_folder=self.folders["finetuned"])
         for name, folder in self.folders.items():  # apart: when not paired, each ready model alone
             apart = ready[name] and self.pair is None
-            self.engines[name] = Engine(folder, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime) if apart else None
+            self.engines[name] = (Engine(folder, engine_cfg, cfg.GEN_MAX_NEW_TOKENS, runtime, one_at_a_time=True)
+                                  if apart else None)
             if not ready[name]:
                 self.model_notes.append(f"The {MODELS[name]} model is not there yet ({folder}): run {STEP_OF[name]}.")
         self.notes = list(self.model_notes)

@@ -69,19 +69,21 @@ def cpu_backend(cfg: Config, folder: Path) -> tuple[str, Optional[str]]:
     return "hf", problem
 
 
-def runtime_gguf(cfg: Config, folder: Path, tokenizer) -> Path:
-    """The GGUF file of `folder` in LLAMA_CPP_TYPE, written first if it is not there yet."""
+def runtime_gguf(cfg: Config, folder: Path, tokenizer, qtype: Optional[str] = None) -> Path:
+    """The GGUF file of `folder` in `qtype` (LLAMA_CPP_TYPE unless given), written first if it is not
+    there yet; utils/openvino_runtime.py reads these files too."""
     from utils.export import WRITER_VERSION, write_gguf
     from utils.inference import model_identity
 
-    path = runtime_gguf_file(cfg, f"{model_identity(folder)}-w{WRITER_VERSION}", cfg.LLAMA_CPP_TYPE)
+    qtype = qtype or cfg.LLAMA_CPP_TYPE
+    path = runtime_gguf_file(cfg, f"{model_identity(folder)}-w{WRITER_VERSION}", qtype)
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = partial_dir(path)
     start = time.perf_counter()
-    print(f"Writing {path} ({cfg.LLAMA_CPP_TYPE}) from {folder} for llama.cpp ...", flush=True)
-    write_gguf(Path(folder), tmp, cfg.LLAMA_CPP_TYPE, tokenizer, name=f"kd-{Path(folder).name}")
+    print(f"Writing {path} ({qtype}) from {folder} for the CPU runtime ...", flush=True)
+    write_gguf(Path(folder), tmp, qtype, tokenizer, name=f"kd-{Path(folder).name}")
     os.replace(tmp, path)  # whole or not there: a killed export never passes for a model
     print(f"Wrote {path.name} in {time.perf_counter() - start:.0f} s", flush=True)
     return path

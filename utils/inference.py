@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 import time
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -38,31 +39,54 @@ from utils.chat import render_prompt
 from utils.files import JsonlProgress, append_jsonl, read_json, read_jsonl, write_json
 from utils.models import load_model, load_tokenizer
 from utils.paths import MARKER, STUDENTS, generation_file, timing_file
-from utils.runtime import LLAMA_CPP_ON_GPU, Runtime, check_machine, prepare, step_backend
+from utils.runtime import CPU_RUNTIMES, Runtime, check_machine, cpu_runtime_on_gpu, prepare, step_backend
 from utils.tasks import parse_answers_detailed
 
 
 GPU_MEMORY_WAIT_S = 120  # how long a new vLLM engine waits for the previous one's memory
+MIN_SHARED_PREFIX = 16  # tokens: a shorter common start is not worth a forward pass of its own
 
 
-def select_backend(cfg: Config, runtime: Runtime, folder: Optional[Path] = None) -> str:
-    """"vllm" on CUDA when it imports (or when asked for); on a CPU "llama.cpp" under "auto" or when
-    asked for, if it can run the folder (`utils.gguf_runtime.cpu_backend`); else "hf" (transformers).
+def select_backend(cfg: Config, runtime: Runtime, folder: Optional[Path] = None, one_at_a_time: bool = False) -> str:
+    """"vllm" on CUDA when it imports (or when asked for). On a CPU, under "auto", the fastest runtime
+    that can run the folder: for batches (Step 3, the loop, a local judge) "openvino"
+    (`utils.openvino_runtime.why_not_openvino`), then "llama.cpp" (`utils.gguf_runtime.cpu_backend`);
+    for one comment at a time (the app) "llama.cpp", then "openvino"; else "hf" (transformers), saying
+    why once. "openvino" or "llama.cpp" insists on that runtime for both.
 
-    On a CPU llama.cpp is the faster runtime for one comment (the app: 5-6x faster decoding); for
-    Step 3's batches (`GgufBatch`) it was 1.33x faster in the runtimes bench but even with
-    transformers in a full demo run (README "CPU runtimes" and "Known limits")."""
-    if cfg.INFERENCE_BACKEND == "llama.cpp" and runtime.on_gpu:
-        raise RuntimeError(LLAMA_CPP_ON_GPU + ".")
-    if not runtime.on_gpu and folder is not None and cfg.INFERENCE_BACKEND in ("auto", "llama.cpp"):
-        from utils.gguf_runtime import cpu_backend
+    Measured on 2 cores (README "CPU runtimes"): OpenVINO's continuous batching ran Step 3's batches
+    2.5x faster than transformers; llama.cpp decodes one stream fastest (the app's case)."""
+    choice = cfg.INFERENCE_BACKEND
+    if choice in CPU_RUNTIMES and runtime.on_gpu:
+        raise RuntimeError(cpu_runtime_on_gpu(choice) + ".")
+    if runtime.on_gpu or folder is None or choice not in ("auto", "llama.cpp", "openvino"):
+        return step_backend("inference", cfg, runtime)
+    from utils.gguf_runtime import cpu_backend
+    from utils.openvino_runtime import why_not_openvino
 
-        backend, why_not = cpu_backend(cfg, folder)
-        if why_not and why_not not in _said:
-            _said.add(why_not)
-            print(f"Generating with transformers: {why_not}.", flush=True)
-        return backend
-    return step_backend("inference", cfg, runtime)
+    # what "auto" tries, in order: batches want OpenVINO first, one comment at a time llama.cpp
+    order = {"openvino": ["openvino"], "llama.cpp": ["llama.cpp"],
+             "auto": ["llama.cpp", "openvino"] if one_at_a_time else ["openvino", "llama.cpp"]}[choice]
+    reasons = []
+    for backend in order:
+        if backend == "openvino":
+            why_not = why_not_openvino(cfg, folder)
+            if why_not is not None and choice == "openvino":
+                raise RuntimeError(f"INFERENCE_BACKEND='openvino' cannot be used: {why_not}. "
+                                   "Set INFERENCE_BACKEND='auto' or 'hf' to generate with transformers.")
+        else:
+            why_not = cpu_backend(cfg, folder)[1]  # raises itself when llama.cpp was insisted on
+        if why_not is None:
+            break
+        reasons.append(why_not)
+    else:
+        backend = "hf"
+    if reasons:
+        said = f"Generating with {'transformers' if backend == 'hf' else backend}: " + "; ".join(reasons) + "."
+        if said not in _said:
+            _said.add(said)
+            print(said, flush=True)
+    return backend
 
 
 _said: set[str] = set()  # fallback reasons already printed (once per process)
@@ -136,6 +160,14 @@ def max_prompt_tokens(cfg: Config, folder: Path, max_new_tokens: int) -> int:
     return min(cfg.MAX_LENGTH, positions - max_new_tokens) if positions else cfg.MAX_LENGTH
 
 
+def common_prefix_length(rows: Sequence[Sequence[int]]) -> int:
+    """How many leading token ids all rows share, leaving every row at least one of its own (the
+    logits of a row's last prompt token start its answer); 0 for a single row."""
+    if len(rows) < 2:
+        return 0
+    return min(len(os.path.commonprefix([list(r) for r in rows])), min(len(r) for r in rows) - 1)
+
+
 def check_prompt_lengths(engine, ids: Sequence[str], texts: Sequence[str], what: str) -> None:
     """Raise PromptTooLong naming every prompt longer than `engine.max_prompt_tokens`: a model fed more
     would answer from positions it was never trained on (or has none for), with no sign of it."""
@@ -154,15 +186,23 @@ def check_prompt_lengths(engine, ids: Sequence[str], texts: Sequence[str], what:
 class Engine:
     """One loaded model that turns rendered prompts into greedy completions, batch by batch."""
 
-    def __init__(self, folder: Path, cfg: Config, max_new_tokens: int, runtime: Optional[Runtime] = None):
+    def __init__(self, folder: Path, cfg: Config, max_new_tokens: int, runtime: Optional[Runtime] = None,
+                 one_at_a_time: bool = False):
         check_machine(cfg, "inference", runtime)
         self.folder, self.cfg, self.max_new_tokens = Path(folder), cfg, max_new_tokens
         self.runtime = runtime or prepare(cfg)
-        self.backend = select_backend(cfg, self.runtime, self.folder)
+        self.backend = select_backend(cfg, self.runtime, self.folder, one_at_a_time)
         self.tokenizer = load_tokenizer(self.folder, cfg)
         self.max_prompt_tokens = max_prompt_tokens(cfg, self.folder, max_new_tokens)
-        self.gguf = None
-        if self.backend == "llama.cpp":
+        self.gguf = self.openvino = None
+        if self.backend == "openvino":
+            from utils.heads import has_heads
+            from utils.openvino_runtime import OpenVinoGenerator
+
+            self.openvino = OpenVinoGenerator(cfg, self.folder, self.tokenizer, max_new_tokens, self.runtime.dtype_name)
+            if has_heads(self.folder):  # the heads read the transformers model's hidden states
+                self.model = load_model(self.folder, cfg, self.runtime)
+        elif self.backend == "llama.cpp":
             from utils.gguf_runtime import GgufGenerator
             from utils.heads import has_heads
 
@@ -189,6 +229,8 @@ class Engine:
         """What makes the answers, as Step 3 records it with each one."""
         if self.gguf is not None:
             return self.gguf.name
+        if self.openvino is not None:
+            return self.openvino.name
         if self.backend == "vllm":
             return f"vllm ({self.runtime.dtype_name})"
         return f"transformers ({self.runtime.dtype_name})"
@@ -232,6 +274,8 @@ class Engine:
         answers are finished (`utils.tasks.answers_finished`), not at the token limit
         (transformers backend; vLLM stops at its end-of-turn token or the limit).
         """
+        if self.openvino is not None:  # all rows in each step (Step 3; the app's one comment too)
+            return self.openvino.generate_many(self.prompt_ids(texts), answers, on_text)
         if self.gguf is not None and len(texts) > 1 and on_text is None:  # all rows in each step (Step 3)
             return self.gguf.generate_many(self.prompt_ids(texts), answers)
         if self.gguf is not None:  # one prompt, or text shown as it grows (the app)
@@ -257,13 +301,40 @@ class Engine:
         from transformers import StoppingCriteriaList
 
         tok = self.tokenizer
-        batch = tok(list(texts), return_tensors="pt", padding=True, add_special_tokens=False).to(self.model.device)
+        ids = self.prompt_ids(texts)
+        shared = common_prefix_length(ids) if self.cfg.SHARE_PROMPT_PREFIX else 0
         with torch.inference_mode():
+            if shared >= MIN_SHARED_PREFIX:
+                batch = self._shared_prefix_batch(ids, shared)
+            else:
+                batch = tok(list(texts), return_tensors="pt", padding=True, add_special_tokens=False).to(self.model.device)
             stop = None if answers is None else StoppingCriteriaList([AnswerStop(tok, batch["input_ids"].shape[1], answers)])
             out = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=False,
                                       pad_token_id=tok.pad_token_id, streamer=_text_streamer(tok, on_text),
                                       stopping_criteria=stop)
         return decode_new_tokens(tok, out, batch["input_ids"].shape[1])
+
+    def _shared_prefix_batch(self, ids: list[list[int]], shared: int) -> dict:
+        """`generate` inputs for rows that all start with the same `shared` token ids: those run once,
+        and every row continues from a copy of their cache.
+
+        Each row is the shared start, then its padding, then the rest of its prompt, with the
+        padding masked out; positions come from the mask, so every token sits where it sits in its
+        own unpadded prompt, as with left padding. Only numerics can differ from a fully padded
+        batch (the shared start is computed at batch size 1).
+        """
+        import torch
+
+        device = self.model.device
+        out = self.model(input_ids=torch.tensor([ids[0][:shared]], device=device), use_cache=True)
+        key = "cache" if "cache" in out else "past_key_values"  # transformers >= 5.2x calls it `cache`
+        cache = out[key]
+        cache.batch_repeat_interleave(len(ids))
+        width, pad = max(len(row) for row in ids), self.tokenizer.pad_token_id
+        rows = [row[:shared] + [pad] * (width - len(row)) + row[shared:] for row in ids]
+        mask = [[1] * shared + [0] * (width - len(row)) + [1] * (len(row) - shared) for row in ids]
+        return {"input_ids": torch.tensor(rows, device=device), "attention_mask": torch.tensor(mask, device=device),
+                key: cache}
 
     def close(self) -> None:
         """Free the model (and GPU memory) before the next one loads.
@@ -271,9 +342,10 @@ class Engine:
         A vLLM engine is shut down explicitly, then this waits (up to GPU_MEMORY_WAIT_S) until the
         share the next engine needs is free, and prints what is free.
         """
-        gguf = self.__dict__.pop("gguf", None)
-        if gguf is not None:
-            gguf.close()
+        for name in ("gguf", "openvino"):
+            cpu_runtime = self.__dict__.pop(name, None)
+            if cpu_runtime is not None:
+                cpu_runtime.close()
         llm, how = self.__dict__.pop("llm", None), "already closed"
         if llm is not None:
             how = shutdown_vllm(llm)

@@ -129,7 +129,7 @@ def gguf_dir(cfg: Config) -> Path:
 
 
 def runtime_gguf_file(cfg: Config, model_id: str, qtype: str) -> Path:
-    """A model folder's GGUF file for the llama.cpp runtime (utils.gguf_runtime), by its contents' id."""
+    """A model folder's GGUF file for the CPU runtimes (utils.gguf_runtime, utils.openvino_runtime), by its contents' id."""
     return cfg.tmp_dir / "gguf_runtime" / f"{model_id}.{qtype}.gguf"
 
 

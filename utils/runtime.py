@@ -103,8 +103,15 @@ def machine_summary() -> str:
 
 
 # The one wording of a refusal both machine_problems and utils.inference.select_backend give.
-LLAMA_CPP_ON_GPU = ("INFERENCE_BACKEND='llama.cpp' is the CPU runtime, but this run is on a GPU; set "
-                    "INFERENCE_BACKEND='auto' (vLLM when it imports) or 'hf'")
+def cpu_runtime_on_gpu(backend: str) -> str:
+    return (f"INFERENCE_BACKEND={backend!r} is a CPU runtime, but this run is on a GPU; set "
+            "INFERENCE_BACKEND='auto' (vLLM when it imports) or 'hf'")
+
+
+LLAMA_CPP_ON_GPU = cpu_runtime_on_gpu("llama.cpp")
+# The CPU runtimes INFERENCE_BACKEND can insist on: (module, package, how to install it)
+CPU_RUNTIMES = {"llama.cpp": ("llama_cpp", "llama-cpp-python", "install it with `make install-llama-cpp`"),
+                "openvino": ("openvino_genai", "openvino-genai", "reinstall with `make install` (requirements.txt pins it)")}
 
 
 def machine_problems(cfg: Config, step: str, runtime: Optional[Runtime] = None) -> list[str]:
@@ -135,12 +142,13 @@ def machine_problems(cfg: Config, step: str, runtime: Optional[Runtime] = None) 
         needs.append(("TRAIN_BACKEND='unsloth'", "unsloth", "set TRAIN_BACKEND='auto' or 'hf'"))
     if step == "inference" and cfg.INFERENCE_BACKEND == "vllm":
         needs.append(("INFERENCE_BACKEND='vllm'", "vllm", "set INFERENCE_BACKEND='auto' or 'hf'"))
-    if step == "inference" and cfg.INFERENCE_BACKEND == "llama.cpp":
+    if step == "inference" and cfg.INFERENCE_BACKEND in CPU_RUNTIMES:
+        module, package, install = CPU_RUNTIMES[cfg.INFERENCE_BACKEND]
         if on_gpu:
-            problems.append(LLAMA_CPP_ON_GPU)
-        elif (missing := import_problem("llama_cpp")) is not None:
-            problems.append(f"INFERENCE_BACKEND='llama.cpp' needs llama-cpp-python, which does not import here "
-                            f"({missing}); install it with `make install-llama-cpp`, or set INFERENCE_BACKEND='auto' "
+            problems.append(cpu_runtime_on_gpu(cfg.INFERENCE_BACKEND))
+        elif (missing := import_problem(module)) is not None:
+            problems.append(f"INFERENCE_BACKEND={cfg.INFERENCE_BACKEND!r} needs {package}, which does not import here "
+                            f"({missing}); {install}, or set INFERENCE_BACKEND='auto' "
                             "(transformers when it is missing) or 'hf'")
     for setting, module, fix in needs:
         if not on_gpu:
