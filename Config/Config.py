@@ -150,9 +150,9 @@ class Config:
 
     # ----------------------------------------------------------------------------- inference (Step 3)
     # auto: vLLM on CUDA if it imports. On a CPU, batches (Step 3, the improve loop, a local judge) on
-    # OpenVINO if openvino-genai imports (~2.5x transformers there, utils/openvino_runtime.py), and one
+    # OpenVINO if openvino-genai imports (2.5x transformers there, utils/openvino_runtime.py), and one
     # comment at a time (the app) on llama.cpp if llama-cpp-python imports (the optional
-    # `make install-llama-cpp`; 5-6x faster decoding, utils/gguf_runtime.py); else transformers.
+    # `make install-llama-cpp`, utils/gguf_runtime.py), else OpenVINO; else transformers.
     # "openvino" or "llama.cpp" insists on that runtime for both; "hf" keeps transformers.
     INFERENCE_BACKEND: Literal["auto", "hf", "vllm", "llama.cpp", "openvino"] = "auto"
     # The weights llama.cpp runs, written from each model folder once (tmp/gguf_runtime/): bf16 keeps

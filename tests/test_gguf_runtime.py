@@ -56,7 +56,7 @@ def test_auto_takes_llama_cpp_on_a_cpu_when_it_is_installed(tiny_folder, tmp_pat
     from utils.install import import_problem
 
     assert inference.select_backend(cfg, runtime, tiny_folder, one_at_a_time=True) == "llama.cpp"  # the app
-    batches = "openvino" if import_problem("openvino_genai") is None else "llama.cpp"  # Step 3
+    batches = "openvino" if import_problem("openvino_genai") is None else "hf"  # Step 3: not llama.cpp's batches
     assert inference.select_backend(cfg, runtime, tiny_folder) == batches
     assert inference.select_backend(dataclasses.replace(cfg, INFERENCE_BACKEND="hf"), runtime, tiny_folder) == "hf"
     assert inference.select_backend(cfg, runtime) == "hf"  # no folder to write a GGUF of

@@ -3,13 +3,15 @@
 On a CPU, one answer at a time is bound by reading the weights once per new token, and eager
 transformers adds Python overhead to every step; llama.cpp decodes the same student 5-6x faster
 (12 against 64-71 ms per token; README "CPU runtimes", `scripts/bench_runtimes.py`), which is
-the app's case (`GgufGenerator.generate_ids`). Step 3's many prompts go through `GgufBatch`: one
-llama.cpp sequence per prompt, every unfinished answer advancing one token in one decode call,
-1.33x faster than transformers' padded batches (109 against 145 s for 50 comments, both students);
-past that both are bound by evaluating the prompts. With INFERENCE_BACKEND "auto" (or "llama.cpp")
-on a CPU, `utils.inference.Engine` hands generation to a `GgufGenerator` when llama-cpp-python
-imports and the folder is a Llama-architecture model (what `utils.export` can write), else it
-stays on transformers and says why (`cpu_backend`). llama-cpp-python is an optional extra
+the app's case (`GgufGenerator.generate_ids`). Many prompts can go through `GgufBatch`: one
+llama.cpp sequence per prompt, every unfinished answer advancing one token in one decode call;
+that was 1.33x transformers' padded batches in the bench on an AMD CPU, even with them in a full
+demo run, and 0.45x on an Intel AMX CPU, so "auto" sends batches to OpenVINO
+(utils/openvino_runtime.py) or transformers, and only INFERENCE_BACKEND="llama.cpp" sends them here.
+With INFERENCE_BACKEND "auto" (or "llama.cpp") on a CPU, `utils.inference.Engine` made for one
+comment at a time (the app) hands generation to a `GgufGenerator` when llama-cpp-python imports and
+the folder is a Llama-architecture model (what `utils.export` can write), else it says why
+(`cpu_backend`) and takes the next runtime. llama-cpp-python is an optional extra
 (`make install-llama-cpp`): it compiles from source, which `make demo` must not wait for.
 
 What stays as under transformers, so the two runtimes answer alike:

@@ -50,12 +50,13 @@ MIN_SHARED_PREFIX = 16  # tokens: a shorter common start is not worth a forward 
 def select_backend(cfg: Config, runtime: Runtime, folder: Optional[Path] = None, one_at_a_time: bool = False) -> str:
     """"vllm" on CUDA when it imports (or when asked for). On a CPU, under "auto", the fastest runtime
     that can run the folder: for batches (Step 3, the loop, a local judge) "openvino"
-    (`utils.openvino_runtime.why_not_openvino`), then "llama.cpp" (`utils.gguf_runtime.cpu_backend`);
-    for one comment at a time (the app) "llama.cpp", then "openvino"; else "hf" (transformers), saying
-    why once. "openvino" or "llama.cpp" insists on that runtime for both.
+    (`utils.openvino_runtime.why_not_openvino`); for one comment at a time (the app) "llama.cpp"
+    (`utils.gguf_runtime.cpu_backend`), then "openvino"; else "hf" (transformers), saying why once.
+    "openvino" or "llama.cpp" insists on that runtime for both.
 
     Measured on 2 cores (README "CPU runtimes"): OpenVINO's continuous batching ran Step 3's batches
-    2.5x faster than transformers; llama.cpp decodes one stream fastest (the app's case)."""
+    2.5x faster than transformers, llama.cpp's batches of sequences 0.45x (Intel AMX) to 1.33x (AMD,
+    even in a full run); for one stream llama.cpp was as fast as OpenVINO (Intel) or faster (AMD)."""
     choice = cfg.INFERENCE_BACKEND
     if choice in CPU_RUNTIMES and runtime.on_gpu:
         raise RuntimeError(cpu_runtime_on_gpu(choice) + ".")
@@ -64,9 +65,10 @@ def select_backend(cfg: Config, runtime: Runtime, folder: Optional[Path] = None,
     from utils.gguf_runtime import cpu_backend
     from utils.openvino_runtime import why_not_openvino
 
-    # what "auto" tries, in order: batches want OpenVINO first, one comment at a time llama.cpp
+    # what "auto" tries, in order: one comment at a time llama.cpp, then OpenVINO; batches OpenVINO
+    # only (llama.cpp's batches were 0.45-1.33x transformers', README "CPU runtimes")
     order = {"openvino": ["openvino"], "llama.cpp": ["llama.cpp"],
-             "auto": ["llama.cpp", "openvino"] if one_at_a_time else ["openvino", "llama.cpp"]}[choice]
+             "auto": ["llama.cpp", "openvino"] if one_at_a_time else ["openvino"]}[choice]
     reasons = []
     for backend in order:
         if backend == "openvino":
