@@ -13,7 +13,8 @@ machine is noisy from minute to minute, so only ratios within one run mean much)
 2. app: `utils.app.Comparer` as the app builds it, both answers to `--app` evaluation comments of
    each type: median and max seconds for both answers, and whether the parsed answers match.
 3. step3: Step 3's own generation (`utils.inference.generate_answers`, into a scratch results
-   folder) for both students on `--step3` comments of each type: seconds, and greedy agreement with
+   folder, in each runtime's own calls: GEN_BATCH_SIZE prompts, OPENVINO_BATCH_PROMPTS on OpenVINO)
+   for both students on `--step3` comments of each type: seconds, and greedy agreement with
    transformers (identical texts, identical parsed yes/no and score answers).
 
 Runtimes: transformers in the dtype Step 3 uses (`utils.runtime.prepare`) and float32; OpenVINO
@@ -209,7 +210,8 @@ def main() -> int:
             results = [(label, step3(cfg, o, recs, Path(scratch) / str(i))) for i, (label, o) in enumerate(step3_kinds)]
         today = results[0][1]
         print(f"\n### Step 3: both students, {len(recs)} evaluation comments ({args.step3} per type), "
-              f"GEN_BATCH_SIZE {cfg.GEN_BATCH_SIZE}, {cfg.GEN_MAX_NEW_TOKENS} new tokens at most\n")
+              f"GEN_BATCH_SIZE {cfg.GEN_BATCH_SIZE} (OpenVINO: OPENVINO_BATCH_PROMPTS {cfg.OPENVINO_BATCH_PROMPTS}), "
+              f"{cfg.GEN_MAX_NEW_TOKENS} new tokens at most\n")
         print("| runtime | base | fine-tuned | both | speed vs today | identical texts (base, fine-tuned) | "
               "fine-tuned yes/no and score answers as today's |")
         print("|---|---|---|---|---|---|---|")

@@ -111,6 +111,7 @@ BAD_SETTINGS = [
     ("WARMUP_RATIO", "-0.1", "WARMUP_RATIO must be in [0, 1)"),
     ("EVAL_LIMIT", "0", "EVAL_LIMIT must be None (every evaluation comment) or at least 1"),
     ("EVAL_LIMIT", "-1", "EVAL_LIMIT must be None (every evaluation comment) or at least 1"),
+    ("OPENVINO_BATCH_PROMPTS", "0", "OPENVINO_BATCH_PROMPTS must be at least 1, not 0"),
     ("LR_SCHEDULER", "bogus", "LR_SCHEDULER must be one of transformers' schedulers (linear, cosine, "),
     ("LR_SCHEDULER", "Cosine", "LR_SCHEDULER must be one of transformers' schedulers ("),
     ("LORA_TARGET_MODULES", "q_proj v_proj", "LORA_TARGET_MODULES must be 'all-linear' or a comma list"),

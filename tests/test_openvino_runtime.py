@@ -117,13 +117,13 @@ def test_openvino_answers_with_transformers_greedy_tokens(tiny_folder, tmp_path)
 
 def test_step3_on_openvino_records_the_runtime_and_resumes(tiny_folder, tmp_path):
     pytest.importorskip("openvino_genai")
-    cfg, engine = _engine(tiny_folder, tmp_path, max_new_tokens=6)
+    cfg, engine = _engine(tiny_folder, tmp_path, max_new_tokens=6, OPENVINO_BATCH_PROMPTS=3, GEN_BATCH_SIZE=1)
     records = _records(5)
     calls = []
     real = engine.generate
     engine.generate = lambda texts, **kw: calls.append(len(texts)) or real(texts, **kw)
     rows = inference.generate_answers(cfg, engine, "base", records, "vendor", progress=False)
-    assert calls == [5]  # one batch (GEN_BATCH_SIZE 12 holds all five)
+    assert calls == [3, 2]  # OPENVINO_BATCH_PROMPTS per call, not transformers' GEN_BATCH_SIZE
     path = inference.generation_file(cfg, "base", "vendor")
     assert all(r["runtime"] == engine.runtime_name for r in read_jsonl(path))
     meta = read_json(path.with_suffix(".meta.json"))

@@ -262,9 +262,12 @@ class Engine:
         return [list(ids) for ids in self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
 
     def chunk_size(self, batch_size: int) -> int:
-        """Prompts per `generate` call: VLLM_BATCH_PROMPTS on vLLM, else `batch_size` (transformers pads
-        them into one batch; llama.cpp decodes them as one batch of sequences, `utils.gguf_runtime.GgufBatch`)."""
-        return self.cfg.VLLM_BATCH_PROMPTS if self.backend == "vllm" else batch_size
+        """Prompts per `generate` call: VLLM_BATCH_PROMPTS on vLLM and OPENVINO_BATCH_PROMPTS on OpenVINO
+        (continuous batching: more keeps each step full), else `batch_size` (transformers pads them into
+        one batch; llama.cpp decodes them as one batch of sequences, `utils.gguf_runtime.GgufBatch`)."""
+        if self.backend == "vllm":
+            return self.cfg.VLLM_BATCH_PROMPTS
+        return self.cfg.OPENVINO_BATCH_PROMPTS if self.openvino is not None else batch_size
 
     def generate(self, texts: Sequence[str], on_text: Optional[Callable[[list[str]], None]] = None,
                  answers: Optional[Sequence[tuple[str, str]]] = None) -> list[tuple[str, int]]:
