@@ -150,7 +150,7 @@ class Config:
 
     # ----------------------------------------------------------------------------- inference (Step 3)
     # auto: vLLM on CUDA if it imports. On a CPU, batches (Step 3, the improve loop, a local judge) on
-    # OpenVINO if openvino-genai imports (2.5x transformers there, utils/openvino_runtime.py), and one
+    # OpenVINO if openvino-genai imports (2.2-2.6x transformers there, utils/openvino_runtime.py), and one
     # comment at a time (the app) on llama.cpp if llama-cpp-python imports (the optional
     # `make install-llama-cpp`, utils/gguf_runtime.py), else OpenVINO; else transformers.
     # "openvino" or "llama.cpp" insists on that runtime for both; "hf" keeps transformers.
@@ -366,7 +366,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "DEV_FRACTION": 0.015,  # 18 dev examples: each dev evaluation costs ~15 s on 2 cores
         "DECISION_HEADS_LAYER": 16,  # SmolLM2's middle layer, where probes find the decisions (README ablations)
         "DECISION_HEADS_EPOCHS": 10,  # three members of 10 epochs beat one of 20 on gold (README ablations)
-        "INFERENCE_BACKEND": "auto",  # the app and Step 3 on llama.cpp when installed (README "CPU runtimes")
+        "INFERENCE_BACKEND": "auto",  # Step 3 on OpenVINO, the app on llama.cpp when installed, else OpenVINO (README "CPU runtimes")
         "LORA_R": 32,
         "LORA_ALPHA": 64,
         "LORA_DROPOUT": 0.0,

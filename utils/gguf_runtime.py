@@ -1,12 +1,12 @@
 """llama.cpp as the CPU runtime: the app and Step 3 generate from GGUF files of the model folders.
 
 On a CPU, one answer at a time is bound by reading the weights once per new token, and eager
-transformers adds Python overhead to every step; llama.cpp decodes the same student 5-6x faster
-(12 against 64-71 ms per token; README "CPU runtimes", `scripts/bench_runtimes.py`), which is
+transformers adds Python overhead to every step; llama.cpp decodes the same student 2-6x faster
+(14-21 against 44-80 ms per token on 2 cores; README "CPU runtimes", `scripts/bench_runtimes.py`), which is
 the app's case (`GgufGenerator.generate_ids`). Many prompts can go through `GgufBatch`: one
 llama.cpp sequence per prompt, every unfinished answer advancing one token in one decode call;
-that was 1.33x transformers' padded batches in the bench on an AMD CPU, even with them in a full
-demo run, and 0.45x on an Intel AMX CPU, so "auto" sends batches to OpenVINO
+that was 1.10-1.33x transformers' padded batches in the bench on an AMD CPU and 0.44x on an
+Intel AMX CPU, where OpenVINO's were 2.19x and 2.55x, so "auto" sends batches to OpenVINO
 (utils/openvino_runtime.py) or transformers, and only INFERENCE_BACKEND="llama.cpp" sends them here.
 With INFERENCE_BACKEND "auto" (or "llama.cpp") on a CPU, `utils.inference.Engine` made for one
 comment at a time (the app) hands generation to a `GgufGenerator` when llama-cpp-python imports and
@@ -43,7 +43,7 @@ from utils.files import read_json
 from utils.paths import partial_dir, runtime_gguf_file
 
 PACKAGE = "llama_cpp"  # the module llama-cpp-python installs
-INSTALL_HINT = "`make install-llama-cpp` (compiles llama-cpp-python once, ~6 minutes on 2 cores; pip caches the build)"
+INSTALL_HINT = "`make install-llama-cpp` (compiles llama-cpp-python once, 4-6 minutes on 2 cores; pip caches the build)"
 
 
 def cpu_backend(cfg: Config, folder: Path) -> tuple[str, Optional[str]]:
