@@ -150,7 +150,7 @@ class Config:
 
     # ----------------------------------------------------------------------------- inference (Step 3)
     # auto: vLLM on CUDA if it imports. On a CPU, batches (Step 3, the improve loop, a local judge) on
-    # OpenVINO if openvino-genai imports (2.2-2.6x transformers there, utils/openvino_runtime.py), and one
+    # OpenVINO if openvino-genai imports (the fastest there, README "CPU runtimes"), and one
     # comment at a time (the app) on llama.cpp if llama-cpp-python imports (the optional
     # `make install-llama-cpp`, utils/gguf_runtime.py), else OpenVINO; else transformers.
     # "openvino" or "llama.cpp" insists on that runtime for both; "hf" keeps transformers.

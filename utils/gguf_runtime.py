@@ -1,12 +1,12 @@
-"""llama.cpp as the CPU runtime: the app and Step 3 generate from GGUF files of the model folders.
+"""llama.cpp as the CPU runtime: the app (and Step 3, when asked for) generates from GGUF files of the model folders.
 
 On a CPU, one answer at a time is bound by reading the weights once per new token, and eager
-transformers adds Python overhead to every step; llama.cpp decodes the same student 2-6x faster
-(14-21 against 44-80 ms per token on 2 cores; README "CPU runtimes", `scripts/bench_runtimes.py`), which is
+transformers adds Python overhead to every step; llama.cpp decodes the same student several times
+faster (README "CPU runtimes" has the figures, `scripts/bench_runtimes.py` makes them), which is
 the app's case (`GgufGenerator.generate_ids`). Many prompts can go through `GgufBatch`: one
 llama.cpp sequence per prompt, every unfinished answer advancing one token in one decode call;
-that was 1.10-1.33x transformers' padded batches in the bench on an AMD CPU and 0.44x on an
-Intel AMX CPU, where OpenVINO's were 2.19x and 2.55x, so "auto" sends batches to OpenVINO
+in the bench those were slower than transformers' padded batches on one CPU and little faster on
+another, while OpenVINO's were 2-2.5x faster on both, so "auto" sends batches to OpenVINO
 (utils/openvino_runtime.py) or transformers, and only INFERENCE_BACKEND="llama.cpp" sends them here.
 With INFERENCE_BACKEND "auto" (or "llama.cpp") on a CPU, `utils.inference.Engine` made for one
 comment at a time (the app) hands generation to a `GgufGenerator` when llama-cpp-python imports and

@@ -54,9 +54,9 @@ def select_backend(cfg: Config, runtime: Runtime, folder: Optional[Path] = None,
     (`utils.gguf_runtime.cpu_backend`), then "openvino"; else "hf" (transformers), saying why once.
     "openvino" or "llama.cpp" insists on that runtime for both.
 
-    Measured on 2 cores (README "CPU runtimes"): OpenVINO's continuous batching ran Step 3's batches
-    2.55x (Intel AMX) and 2.19x (AMD) faster than transformers, llama.cpp's batches of sequences
-    0.44x and 1.10x; for one stream llama.cpp was as fast as OpenVINO (Intel) or faster (AMD)."""
+    Why this order (README "CPU runtimes" has the measurements): OpenVINO's continuous batching was the
+    fastest for batches on every CPU measured, and llama.cpp's batches of sequences no faster than
+    transformers'; for one stream llama.cpp was as fast as OpenVINO or faster."""
     choice = cfg.INFERENCE_BACKEND
     if choice in CPU_RUNTIMES and runtime.on_gpu:
         raise RuntimeError(cpu_runtime_on_gpu(choice) + ".")
@@ -66,7 +66,7 @@ def select_backend(cfg: Config, runtime: Runtime, folder: Optional[Path] = None,
     from utils.openvino_runtime import why_not_openvino
 
     # what "auto" tries, in order: one comment at a time llama.cpp, then OpenVINO; batches OpenVINO
-    # only (llama.cpp's batches were 0.44-1.33x transformers', README "CPU runtimes")
+    # only (the docstring says why)
     order = {"openvino": ["openvino"], "llama.cpp": ["llama.cpp"],
              "auto": ["llama.cpp", "openvino"] if one_at_a_time else ["openvino"]}[choice]
     reasons = []

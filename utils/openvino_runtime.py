@@ -2,8 +2,9 @@
 
 On a CPU, Step 3's batches are bound by evaluating prompts (~420 tokens each) and by the per-step
 overhead of eager transformers; OpenVINO's continuous-batching pipeline evaluates and decodes the
-same student 2.55x (Intel AMX) and 2.19x (AMD) faster on 2 cores in one bench run each (README "CPU runtimes",
-`scripts/bench_runtimes.py`), taking OPENVINO_BATCH_PROMPTS prompts per call to keep its batches full. It
+same student two to two and a half times faster on 2 cores (README "CPU runtimes" has the figures,
+`scripts/bench_runtimes.py` makes them), taking OPENVINO_BATCH_PROMPTS prompts per call to keep its
+batches full. It
 reads the GGUF file `utils.export.write_gguf` writes (no model conversion tool, no second copy of
 transformers), and it installs as a wheel with `make install`: nothing compiles.
 
